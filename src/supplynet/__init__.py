@@ -1,0 +1,52 @@
+"""supplynet: supply-chain network design, planning and safety-stock placement.
+
+The public names are resolved lazily so that ``import supplynet`` stays fast and each
+model's module is loaded only when used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Network": "supplynet.network",
+    "InstanceError": "supplynet.errors",
+    "OptionsError": "supplynet.errors",
+    "SupplynetError": "supplynet.errors",
+    "SolveError": "supplynet.errors",
+    "SolveOptions": "supplynet.options",
+    "Result": "supplynet.results",
+    "read": "supplynet.io",
+    "write": "supplynet.io",
+    "read_orlib_cap": "supplynet.io",
+    "load_instance": "supplynet.io",
+    "generate": "supplynet.generate",
+    "design": "supplynet.models.design",
+    "plan": "supplynet.models.planning",
+    "gsm": "supplynet.models.gsm",
+    "buffers": "supplynet.models.buffers",
+    "read_stage_graph": "supplynet.models.gsm_io",
+    "write_stage_graph": "supplynet.models.gsm_io",
+    "Scenario": "supplynet.scenarios",
+    "read_scenarios": "supplynet.scenarios",
+    "write_scenarios": "supplynet.scenarios",
+    "solve_many": "supplynet.batch",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'supplynet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,295 @@
+"""Hand a Pyomo model to HiGHS in one call and read the answer back by column position.
+
+The recipe (DESIGN.md section 5): compile the whole model with Pyomo's
+``LinearStandardFormCompiler`` (mixed form: each row keeps its sense), pass the
+CSC matrix to ``highspy.Highs.passModel`` at once, solve, and read primal values,
+row duals and reduced costs as numpy arrays. Variables are never loaded one by one:
+``Solution.values(model.flow)`` returns the values of a variable family in the order
+its index was declared, which is the order of the index table it was built from.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from .errors import OptionsError, SolveError
+from .options import SolveOptions
+
+STATUSES = ("optimal", "time_limit", "gap_limit", "infeasible", "unbounded", "error")
+# A MIP stopped by HiGHS with a relative gap at or below this is called optimal.
+OPTIMAL_GAP = 1e-6
+
+_MS = highspy.HighsModelStatus
+_LIMIT_STATUSES = {
+    _MS.kTimeLimit: "time limit",
+    _MS.kIterationLimit: "iteration limit",
+    _MS.kSolutionLimit: "solution limit",
+    _MS.kInterrupt: "interrupted",
+}
+
+
+@dataclass
+class Solution:
+    """What HiGHS returned, aligned with the compiled columns and rows of the model."""
+
+    status: str
+    message: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    is_mip: bool = False
+    handoff_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    x: np.ndarray | None = None
+    row_duals: np.ndarray | None = None
+    reduced_costs: np.ndarray | None = None
+    columns: list = field(default_factory=list, repr=False)
+    rows: list = field(default_factory=list, repr=False)
+    highs: Any = field(default=None, repr=False)
+    _col_of: dict | None = field(default=None, repr=False)
+    _row_of: dict | None = field(default=None, repr=False)
+
+    @property
+    def has_values(self) -> bool:
+        return self.x is not None
+
+    def _column_positions(self, var: pyo.Var) -> np.ndarray:
+        if self._col_of is None:
+            self._col_of = {id(v): i for i, v in enumerate(self.columns)}
+        col_of = self._col_of
+        return np.fromiter((col_of.get(id(v), -1) for v in var.values()), dtype=np.int64, count=len(var))
+
+    def values(self, var: pyo.Var) -> np.ndarray:
+        """Values of a variable family in its index order (fixed or unused ones: their own value)."""
+        pos = self._column_positions(var)
+        if self.x is None:
+            return np.full(len(pos), np.nan)
+        out = self.x[np.maximum(pos, 0)] if len(pos) else np.zeros(0)
+        missing = np.flatnonzero(pos < 0)
+        if len(missing):
+            datas = list(var.values())
+            for k in missing:
+                v = datas[k]
+                out[k] = v.value if v.value is not None else _clip(0.0, v.lb, v.ub)
+        return out
+
+    def reduced_costs_of(self, var: pyo.Var) -> np.ndarray:
+        pos = self._column_positions(var)
+        if self.reduced_costs is None:
+            return np.full(len(pos), np.nan)
+        return np.where(pos >= 0, self.reduced_costs[np.maximum(pos, 0)], 0.0)
+
+    def duals(self, con: pyo.Constraint) -> np.ndarray:
+        """Row duals of a constraint family in its index order: d objective / d right-hand side."""
+        if self._row_of is None:
+            row_of: dict[int, list[int]] = {}
+            for i, (c, _mult) in enumerate(self.rows):
+                row_of.setdefault(id(c), []).append(i)
+            self._row_of = row_of
+        if self.row_duals is None:
+            return np.full(len(con), np.nan)
+        d = self.row_duals
+        return np.array([sum(d[i] for i in self._row_of.get(id(c), ())) for c in con.values()])
+
+    def column_values_by_name(self, integer_only: bool = True) -> dict[str, float]:
+        """{variable name: value}, used as a MIP start for a later, similar model."""
+        if self.x is None:
+            return {}
+        return {
+            v.name: float(self.x[i])
+            for i, v in enumerate(self.columns)
+            if not integer_only or v.is_integer()
+        }
+
+
+def _clip(value: float, lb: float | None, ub: float | None) -> float:
+    if lb is not None and value < lb:
+        return lb
+    if ub is not None and value > ub:
+        return ub
+    return value
+
+
+@dataclass
+class CompiledModel:
+    """The matrix form of a Pyomo model, ready for HiGHS."""
+
+    columns: list
+    rows: list
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    A: Any  # scipy.sparse.csc_array
+
+
+def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
+    """Compile the active objective and constraints to CSC arrays (GC paused)."""
+    with PauseGC():
+        info = LinearStandardFormCompiler().write(model, mixed_form=True)
+        columns = info.columns
+        n = len(columns)
+        bounds = [v.bounds for v in columns]
+        lower = np.array([-math.inf if b[0] is None else b[0] for b in bounds], dtype=float)
+        upper = np.array([math.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+        integer = np.fromiter((v.is_integer() for v in columns), dtype=bool, count=n)
+        mult = np.fromiter((r[1] for r in info.rows), dtype=np.int8, count=len(info.rows))
+        rhs = np.asarray(info.rhs, dtype=float)
+        row_lower = np.where(mult == 1, -math.inf, rhs)
+        row_upper = np.where(mult == -1, math.inf, rhs)
+        if info.c.shape[0]:
+            cost = np.asarray(info.c[[0], :].toarray()).ravel()
+            offset = float(info.c_offset[0])
+        else:
+            cost, offset = np.zeros(n), 0.0
+    return CompiledModel(columns, info.rows, cost, offset, lower, upper, integer,
+                         row_lower, row_upper, info.A)
+
+
+def make_highs(options: SolveOptions) -> highspy.Highs:
+    """A Highs object with the options applied; an unknown raw option raises OptionsError."""
+    h = highspy.Highs()
+    settings: dict[str, Any] = {
+        "output_flag": bool(options.log),
+        "log_to_console": options.log is True,
+        "mip_rel_gap": float(options.mip_gap),
+        "threads": int(options.threads),
+        "random_seed": int(options.seed),
+        "presolve": "on" if options.presolve else "off",
+    }
+    if isinstance(options.log, str):
+        settings["log_file"] = options.log
+    if options.time_limit is not None:
+        settings["time_limit"] = float(options.time_limit)
+    if options.mip_abs_gap is not None:
+        settings["mip_abs_gap"] = float(options.mip_abs_gap)
+    for name in options.highs_options:
+        if h.getOptionType(name)[0] != highspy.HighsStatus.kOk:
+            raise OptionsError(f"unknown HiGHS option {name!r} in highs_options")
+    settings.update(options.highs_options)
+    for name, value in settings.items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise OptionsError(f"HiGHS rejected option {name}={value!r}")
+    return h
+
+
+def pass_model(h: highspy.Highs, cm: CompiledModel) -> None:
+    A = cm.A
+    n, m = len(cm.columns), len(cm.rows)
+    start = A.indptr.astype(np.int32)
+    index = A.indices.astype(np.int32)
+    value = A.data.astype(float)
+    args = (n, m, len(value), 1, 1, cm.offset, cm.cost, cm.col_lower, cm.col_upper,
+            cm.row_lower, cm.row_upper, start, index, value)
+    integrality = cm.integer.astype(np.int32)
+    if h.passModel(*args, integrality) == highspy.HighsStatus.kError:
+        raise SolveError("HiGHS refused the compiled model (inconsistent bounds or matrix)")
+
+
+def _set_start(h: highspy.Highs, cm: CompiledModel, start: dict[str, float]) -> None:
+    if not start:
+        return
+    names = [v.name for v in cm.columns]
+    have = [i for i, nm in enumerate(names) if nm in start]
+    if not have:
+        return
+    sol = highspy.HighsSolution()
+    idx = np.array(have, dtype=np.int32)
+    vals = np.array([start[names[i]] for i in have], dtype=float)
+    if hasattr(h, "setSolution") and len(have) < len(names):
+        h.setSolution(len(idx), idx, vals)
+    else:
+        sol.col_value = list(vals)
+        h.setSolution(sol)
+
+
+def start_values(mip_start: Any) -> dict[str, float]:
+    """Turn a ``mip_start`` option (a Result, Solution or dict) into {variable name: value}."""
+    if mip_start is None:
+        return {}
+    if isinstance(mip_start, dict):
+        return {str(k): float(v) for k, v in mip_start.items()}
+    values = getattr(mip_start, "start_values", None)
+    if values is not None:
+        return dict(values)
+    if isinstance(mip_start, Solution):
+        return mip_start.column_values_by_name()
+    raise OptionsError("mip_start must be a Result, a Solution or a {variable name: value} dict")
+
+
+def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> Solution:
+    """Compile, hand over, solve and read back. Never raises on infeasible or limits."""
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+    cm = compile_model(model)
+    h = make_highs(options)
+    with PauseGC():
+        pass_model(h, cm)
+    _set_start(h, cm, start_values(options.mip_start))
+    t1 = time.perf_counter()
+    h.run()
+    status = h.getModelStatus()
+    if status == _MS.kUnboundedOrInfeasible and options.presolve:
+        # Presolve cannot tell these apart; without it the simplex can.
+        h.setOptionValue("presolve", "off")
+        h.run()
+        status = h.getModelStatus()
+    t2 = time.perf_counter()
+    sol = _read_solution(h, cm, status)
+    sol.handoff_seconds = t1 - t0
+    sol.solve_seconds = t2 - t1
+    return sol
+
+
+def _read_solution(h: highspy.Highs, cm: CompiledModel, status) -> Solution:
+    info = h.getInfo()
+    is_mip = bool(cm.integer.any())
+    has_primal = info.primal_solution_status == 2
+    sol = Solution(status="error", is_mip=is_mip, columns=cm.columns, rows=cm.rows, highs=h)
+    if has_primal:
+        hs = h.getSolution()
+        sol.x = np.asarray(hs.col_value, dtype=float)
+        sol.objective = float(info.objective_function_value)
+        if not is_mip and hs.dual_valid:
+            sol.row_duals = np.asarray(hs.row_dual, dtype=float)
+            sol.reduced_costs = np.asarray(hs.col_dual, dtype=float)
+    if is_mip and has_primal:
+        sol.bound = float(info.mip_dual_bound)
+        sol.gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else math.inf
+    elif has_primal:
+        sol.bound, sol.gap = sol.objective, 0.0
+
+    if status == _MS.kOptimal:
+        if is_mip and sol.gap is not None and sol.gap > OPTIMAL_GAP:
+            sol.status, sol.message = "gap_limit", f"stopped at relative gap {sol.gap:.3g}"
+        else:
+            sol.status = "optimal"
+    elif status in _LIMIT_STATUSES:
+        sol.status = "time_limit"
+        what = _LIMIT_STATUSES[status]
+        sol.message = (f"{what} reached; best solution has gap {sol.gap:.3g}" if has_primal
+                       else f"{what} reached before any feasible solution was found")
+    elif status == _MS.kInfeasible:
+        sol.status, sol.message = "infeasible", "the model has no feasible solution"
+        sol.x = None
+    elif status in (_MS.kUnbounded, _MS.kUnboundedOrInfeasible):
+        sol.status, sol.message = "unbounded", "the objective can decrease without limit"
+        sol.x = None
+    else:
+        sol.status = "error"
+        sol.message = f"HiGHS ended with model status {h.modelStatusToString(status)}"
+        if not has_primal:
+            sol.x = None
+    return sol

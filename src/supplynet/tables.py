@@ -1,0 +1,121 @@
+"""Typing a raw table against its schema, recording (not raising) every cell that does not fit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .schema import TABLES, TableSchema
+
+
+def row_label(schema: TableSchema, df: pd.DataFrame, i: int) -> str:
+    """'demand row 4 (customer=C1, product=P1, period=3)': how problems name a row."""
+    keys = [k for k in schema.key if k in df.columns]
+    parts = []
+    for k in keys:
+        v = df[k].iat[i]
+        parts.append(f"{k}={v}")
+    return f"{schema.name} row {i + 1}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def normalize(name: str, raw: pd.DataFrame | None, problems: list[str]) -> pd.DataFrame:
+    """Return the table with schema columns in schema order, typed, defaults filled.
+
+    Cells that cannot be typed become NaN (or the default) and a problem naming the row,
+    column and value is appended to ``problems``. Unknown columns are kept after the
+    schema's (models ignore them; they survive a write/read round trip).
+    """
+    schema = TABLES[name]
+    if raw is None:
+        raw = pd.DataFrame(columns=list(schema.columns))
+    df = raw.reset_index(drop=True).copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in schema.required_columns if c not in df.columns]
+    if missing and len(df):
+        problems.append(f"table {name}: missing required column(s) {', '.join(missing)}")
+    out = {}
+    for col, spec in schema.columns.items():
+        if col not in df.columns:
+            default = spec.default if spec.default is not None else _missing_value(spec.dtype)
+            out[col] = _empty_like(spec.dtype, default, len(df))
+            continue
+        out[col] = _coerce(schema, df, col, spec, problems)
+    extra = [c for c in df.columns if c not in schema.columns]
+    for c in extra:
+        out[c] = df[c].to_numpy()
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+
+
+def _missing_value(dtype: str):
+    return "" if dtype == "str" else (False if dtype == "bool" else math.nan)
+
+
+def _empty_like(dtype: str, default, n: int):
+    if dtype == "str":
+        return np.array([str(default)] * n, dtype=object)
+    if dtype == "bool":
+        return np.full(n, bool(default))
+    if dtype == "int" and not (isinstance(default, float) and math.isnan(default)):
+        return np.full(n, int(default), dtype=np.int64)
+    return np.full(n, float(default))
+
+
+def _is_blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() == "")
+
+
+def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: list[str]):
+    values = df[col].tolist()
+    default = spec.default
+    n = len(values)
+    if spec.dtype == "str":
+        out = np.empty(n, dtype=object)
+        for i, v in enumerate(values):
+            if _is_blank(v):
+                if spec.required:
+                    problems.append(f"{row_label(schema, df, i)}: {col} is empty")
+                out[i] = "" if default is None else str(default)
+            elif isinstance(v, float) and v.is_integer():
+                out[i] = str(int(v))  # ids read as numbers, e.g. 12.0 -> "12"
+            else:
+                out[i] = str(v).strip()
+        return out
+    if spec.dtype == "bool":
+        out = np.empty(n, dtype=bool)
+        for i, v in enumerate(values):
+            if _is_blank(v):
+                out[i] = bool(default) if default is not None else False
+            elif isinstance(v, (bool, np.bool_)):
+                out[i] = bool(v)
+            elif str(v).strip().lower() in ("true", "1", "yes", "y", "1.0"):
+                out[i] = True
+            elif str(v).strip().lower() in ("false", "0", "no", "n", "0.0"):
+                out[i] = False
+            else:
+                problems.append(f"{row_label(schema, df, i)}: {col}={v!r} is not true/false")
+                out[i] = bool(default)
+        return out
+    # numbers
+    nums = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    for i, v in enumerate(values):
+        if math.isnan(nums[i]):
+            if _is_blank(v):
+                if spec.required:
+                    problems.append(f"{row_label(schema, df, i)}: {col} is empty")
+                elif default is not None:
+                    nums[i] = float(default)
+            else:
+                problems.append(f"{row_label(schema, df, i)}: {col}={v!r} is not a number")
+                if default is not None:
+                    nums[i] = float(default)
+    if spec.dtype == "int":
+        finite = np.isfinite(nums)
+        frac = finite & (np.abs(nums - np.round(nums)) > 1e-9)
+        for i in np.flatnonzero(frac):
+            problems.append(f"{row_label(schema, df, i)}: {col}={values[i]!r} is not a whole number "
+                            f"of {spec.unit or 'units'}")
+        if finite.all():
+            return np.round(nums).astype(np.int64)
+    return nums

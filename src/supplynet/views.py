@@ -1,0 +1,80 @@
+"""Derived views of a Network that keep every model sparse."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+
+import pandas as pd
+
+
+def _reach(adjacency: dict[str, list[str]], starts: set[str], passable: set[str]) -> set[str]:
+    """Nodes reachable from ``starts`` along ``adjacency``, moving on only through ``passable``."""
+    seen = set(starts)
+    queue = deque(s for s in starts)
+    while queue:
+        n = queue.popleft()
+        if n not in passable and n not in starts:
+            continue
+        for m in adjacency.get(n, ()):
+            if m not in seen:
+                seen.add(m)
+                queue.append(m)
+    return seen
+
+
+def product_lanes(net) -> pd.DataFrame:
+    """Rows (origin, destination, product) for every lane a product may travel.
+
+    Sources of p: suppliers with an offer of p, plants with a production option of p.
+    Sinks of p: customers demanding p, plants making a parent whose BOM uses p.
+    Transit: plants and warehouses forward products; customers never ship, suppliers
+    ship only what they offer. A lane (i, j) carries p when i is reachable from a source
+    of p and a sink of p is reachable from j, both through transit nodes.
+    """
+    kind = net.kind_of()
+    lanes = net.table("lanes")
+    origins, dests = lanes["origin"].tolist(), lanes["destination"].tolist()
+    transit = {n for n, k in kind.items() if k in ("plant", "warehouse")}
+    out_adj: dict[str, list[str]] = defaultdict(list)
+    in_adj: dict[str, list[str]] = defaultdict(list)
+    for o, d in zip(origins, dests, strict=True):
+        if kind.get(o) == "customer" or kind.get(d) == "supplier":
+            continue  # invalid directions carry nothing (validation reports them)
+        out_adj[o].append(d)
+        in_adj[d].append(o)
+
+    sources: dict[str, set[str]] = defaultdict(set)
+    sinks: dict[str, set[str]] = defaultdict(set)
+    sup = net.table("supply")
+    for s, p in zip(sup["supplier"].tolist(), sup["product"].tolist(), strict=True):
+        sources[p].add(s)
+    prod = net.table("production")
+    for pl, p in zip(prod["plant"].tolist(), prod["product"].tolist(), strict=True):
+        sources[p].add(pl)
+    dem = net.table("demand")
+    for c, p in set(zip(dem["customer"].tolist(), dem["product"].tolist(), strict=True)):
+        sinks[p].add(c)
+    bom = net.table("bom")
+    made_at: dict[str, set[str]] = defaultdict(set)
+    for pl, p in zip(prod["plant"].tolist(), prod["product"].tolist(), strict=True):
+        made_at[p].add(pl)
+    for parent, comp in zip(bom["parent"].tolist(), bom["component"].tolist(), strict=True):
+        sinks[comp] |= made_at.get(parent, set())
+
+    rows_o, rows_d, rows_p = [], [], []
+    for p in net.table("products")["id"].tolist():
+        src, snk = sources.get(p, set()), sinks.get(p, set())
+        if not src or not snk:
+            continue
+        fwd = _reach(out_adj, src, transit)
+        bwd = _reach(in_adj, snk, transit)
+        for o, d in zip(origins, dests, strict=True):
+            if o in fwd and d in bwd and (o in src or o in transit) and (d in snk or d in transit):
+                if kind.get(o) == "customer" or kind.get(d) == "supplier":
+                    continue
+                if kind.get(d) == "customer" and d not in snk:
+                    continue
+                rows_o.append(o)
+                rows_d.append(d)
+                rows_p.append(p)
+    return pd.DataFrame({"origin": rows_o, "destination": rows_d, "product": rows_p})
