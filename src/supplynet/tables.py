@@ -98,7 +98,8 @@ def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: lis
                 out[i] = bool(default)
         return out
     # numbers
-    nums = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    nums = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
+        dtype=float, copy=True)  # copy: pandas 3 may hand back a read-only view
     for i, v in enumerate(values):
         if math.isnan(nums[i]):
             if _is_blank(v):

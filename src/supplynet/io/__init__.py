@@ -1,0 +1,85 @@
+"""Reading and writing instances.
+
+* ``read(path)``: a folder (``instance.yaml`` + one CSV per table, see ``folder``), the
+  ``instance.yaml`` inside one, or an ``.xlsx`` workbook (see ``excel``).
+* ``write(net, path)``: a path ending in ``.xlsx`` gives a workbook, anything else a folder.
+* ``read_orlib_cap(path, capacity=None)``: OR-Library capacitated warehouse location files.
+* ``load_instance(name)``: an instance shipped in the repository's ``instances/`` folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InstanceError
+from .excel import read_excel, write_excel
+from .folder import PARAMS_FILE, read_folder, write_folder
+from .orlib import read_orlib_cap
+
+__all__ = ["read", "write", "read_orlib_cap", "load_instance", "instances_dir",
+           "shipped_instances"]
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read(path: str | Path):
+    """Read an instance: a folder, its ``instance.yaml``, or an ``.xlsx`` workbook.
+
+    Raises ``InstanceError`` naming the file (and line when known) if the path does not
+    exist or a file cannot be parsed. The returned network is not validated: call
+    ``net.validate()``.
+    """
+    p = Path(path)
+    if not p.exists():
+        hint = ""
+        if p.name in shipped_instances() and not p.parent.parts:
+            hint = f" (a shipped instance: use supplynet.load_instance({p.name!r}))"
+        raise InstanceError(f"{p}: no such file or folder{hint}", source=str(p))
+    if p.is_dir():
+        return read_folder(p)
+    suffix = p.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return read_excel(p)
+    if p.name in (PARAMS_FILE, "instance.yml"):
+        return read_folder(p.parent)
+    if suffix in (".yaml", ".yml"):
+        raise InstanceError(f"{p}: an instance's parameters must be in a file named {PARAMS_FILE} "
+                            f"inside the instance folder", source=str(p))
+    if suffix == ".txt":
+        raise InstanceError(f"{p}: not an instance folder or workbook; for OR-Library files use "
+                            f"supplynet.read_orlib_cap(path, capacity=...)", source=str(p))
+    raise InstanceError(f"{p}: unknown instance format (expected a folder with {PARAMS_FILE} and "
+                        f"CSV files, or an .xlsx workbook)", source=str(p))
+
+
+def write(net, path: str | Path) -> Path:
+    """Write ``net`` as a workbook (path ending in ``.xlsx``) or as a folder; returns the path."""
+    p = Path(path)
+    if p.suffix.lower() in EXCEL_SUFFIXES:
+        return write_excel(net, p)
+    return write_folder(net, p)
+
+
+def instances_dir() -> Path:
+    """The repository's ``instances/`` folder (next to ``src/``)."""
+    return Path(__file__).resolve().parents[3] / "instances"
+
+
+def shipped_instances() -> list[str]:
+    """Names of the instances shipped in ``instances/``."""
+    d = instances_dir()
+    if not d.is_dir():
+        return []
+    return sorted(x.name for x in d.iterdir()
+                  if x.is_dir() and ((x / PARAMS_FILE).exists() or (x / "nodes.csv").exists()))
+
+
+def load_instance(name: str):
+    """A shipped instance by name, e.g. ``load_instance("juice")``."""
+    names = shipped_instances()
+    if name not in names:
+        d = instances_dir()
+        where = (f"instances are {', '.join(names)}" if names else
+                 f"no instances folder found at {d} (load_instance works from a source checkout)")
+        raise InstanceError(f"unknown instance {name!r}: {where}")
+    return read_folder(instances_dir() / name)
