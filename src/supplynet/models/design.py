@@ -1,0 +1,216 @@
+"""Strategic network design MIP: which facilities, levels, lanes and suppliers (models/design.md)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.environ import quicksum
+
+from ..errors import InstanceError, OptionsError
+from ..network import Network, records
+from ..options import SolveOptions, split_options
+from ..results import Result
+from ..solve import solve_model
+from . import design_choices as ch
+from . import design_constraints as dc
+from .design_data import DesignData, prepare, restrict_arcs
+
+
+@dataclass
+class DesignOptions:
+    """Switches of the design model; a family that is off adds nothing to the model.
+
+    Attributes:
+        soft: unmet demand allowed at the class penalty (money/unit), reported in ``unmet``.
+        single_sourcing: None, "customer" (one supplying node per customer) or
+            "customer_product" (one per customer and product).
+        max_supplier_share: no supplier above this share of a product's purchases (float, or
+            {product: share}).
+        min_suppliers: at least this many suppliers per product (int or {product: int}), each
+            carrying at least ``min_supplier_share`` of the product's purchases.
+        force_open / force_closed: facility ids fixed open / closed for this run.
+        force_make / force_buy: (plant, product) pairs fixed to make / to buy.
+        exclusive_make_or_buy: a (plant, product) is either made or bought, not both.
+        make_or_buy_regret: re-solve each make-or-buy pair with the other choice forced and
+            report the cost difference of the road not taken (one extra MIP per pair).
+        lane_fixed_costs: model lane fixed costs and minimum volumes with binaries.
+        max_service_distance (km) / max_service_lead_time (periods): service radius; with
+            ``min_service_share`` None, lanes beyond it cannot serve customers; otherwise at least
+            that share of all demand is served from within it.
+        min_open / max_open: {kind or (kind, region): count} limits on open facilities.
+        carbon_price / co2_cap: override the instance's parameters (money/kg, kg).
+        capacity_cover / linking: the strengthening inequalities (on by default).
+        extra_constraints: hook ``f(model, net)`` called after the build, before the solve.
+    """
+
+    soft: bool = False
+    single_sourcing: str | None = None
+    max_supplier_share: Any = None
+    min_suppliers: Any = None
+    min_supplier_share: float = 0.05
+    force_open: tuple = ()
+    force_closed: tuple = ()
+    force_make: tuple = ()
+    force_buy: tuple = ()
+    exclusive_make_or_buy: bool = True
+    make_or_buy_regret: bool = False
+    lane_fixed_costs: bool = True
+    max_service_distance: float | None = None
+    max_service_lead_time: int | None = None
+    min_service_share: float | None = None
+    min_open: dict | None = None
+    max_open: dict | None = None
+    carbon_price: float | None = None
+    co2_cap: float | None = None
+    capacity_cover: bool = True
+    linking: bool = True
+    extra_constraints: Callable | None = None
+
+    def __post_init__(self) -> None:
+        if self.single_sourcing not in (None, "customer", "customer_product"):
+            raise OptionsError("single_sourcing must be None, 'customer' or 'customer_product', "
+                               f"got {self.single_sourcing!r}")
+        if self.min_service_share is not None and not 0 <= self.min_service_share <= 1:
+            raise OptionsError(f"min_service_share must be in [0, 1], got {self.min_service_share}")
+        share = self.max_supplier_share
+        for v in (share.values() if isinstance(share, dict) else [share]):
+            if v is not None and not 0 < v <= 1:
+                raise OptionsError(f"max_supplier_share must be in (0, 1], got {v}")
+
+
+def _with_forced_status(net: Network, o: DesignOptions) -> Network:
+    if not (o.force_open or o.force_closed):
+        return net
+    known = set(net.table("nodes")["id"].tolist())
+    bad = [n for n in (*o.force_open, *o.force_closed) if n not in known]
+    if bad:
+        raise OptionsError(f"force_open/force_closed name unknown node(s): {', '.join(map(str, bad))}")
+    net = net.copy()
+    nodes = net.table("nodes").copy()
+    nodes.loc[nodes["id"].isin(o.force_open), "status"] = "open"
+    nodes.loc[nodes["id"].isin(o.force_closed), "status"] = "closed"
+    net.set_table("nodes", nodes)
+    return net
+
+
+def _check_reachable(d: DesignData, soft: bool) -> None:
+    if soft:
+        return
+    problems = [f"customer {c}, product {p}: {q:g} units demanded but no open facility can ship "
+                f"it there (closed facilities or a service radius cut every lane)"
+                for c, p, q in records(d.demand, ["customer", "product", "quantity"])
+                if q > 0 and not d.arcs_in.get((c, p))]
+    if problems:
+        raise InstanceError(problems)
+
+
+def build(net: Network, o: DesignOptions) -> tuple[pyo.ConcreteModel, DesignData]:
+    """The design MIP over the network's sparse sets (see models/design.md)."""
+    d = prepare(net)
+    if o.min_service_share is None and (o.max_service_distance is not None
+                                        or o.max_service_lead_time is not None):
+        keep = [d.kind[c] != "customer" or ch.service_ok(d, o, org, c)
+                for org, c in zip(d.arcs["origin"].tolist(), d.arcs["destination"].tolist(), strict=True)]
+        restrict_arcs(d, keep)
+    _check_reachable(d, o.soft)
+    m = pyo.ConcreteModel(name=f"design_{net.name}")
+    with PauseGC():
+        dc.add_variables(m, d, o)
+        dc.add_flow_balance(m, d, o)
+        dc.add_demand(m, d, o)
+        dc.add_supplier_capacity(m, d, o)
+        dc.add_production_capacity(m, d, o)
+        dc.add_throughput_capacity(m, d, o)
+        dc.add_level_choice(m, d, o)
+        if o.linking:
+            dc.add_open_linking(m, d, o)
+        else:
+            m.demand_qty = dict(zip(m.demand_list, d.demand["quantity"].tolist(), strict=True))
+        if o.capacity_cover:
+            dc.add_capacity_cover(m, d, o)
+        ch.add_make_or_buy(m, d, o)
+        if o.max_supplier_share is not None or o.min_suppliers is not None:
+            ch.add_supplier_diversification(m, d, o)
+        if o.single_sourcing:
+            ch.add_single_sourcing(m, d, o)
+        ch.add_lane_usage(m, d, o)
+        if o.min_service_share is not None:
+            ch.add_service_share(m, d, o)
+        if o.min_open or o.max_open:
+            ch.add_open_limits(m, d, o)
+        co2_cap = o.co2_cap if o.co2_cap is not None else net.params.get("co2_cap")
+        if co2_cap is not None:
+            ch.add_co2_cap(m, d, o, float(co2_cap))
+        add_objective(m, d, o, carbon_price(net, o))
+    return m, d
+
+
+def carbon_price(net: Network, o: DesignOptions) -> float:
+    return float(o.carbon_price if o.carbon_price is not None else net.params.get("carbon_price") or 0.0)
+
+
+def add_objective(m, d: DesignData, o: DesignOptions, price: float) -> None:
+    """min fixed + closing + levels + production + make fixed + purchase + transport + handling
+    + lane fixed + carbon + unmet penalty (each term is a row of the ``costs`` table)."""
+    node = d.node
+    fixed = {n: float(node.at[n, "fixed_cost"]) for n in d.facilities}
+    closing = {n: float(node.at[n, "closing_cost"]) for n in m.open_index if d.status[n] == "existing"}
+    handling = {n: float(node.at[n, "handling_cost"]) for n in d.facilities}
+    lane_cost = {(a, b): c for a, b, c in records(d.lanes, ["origin", "destination", "cost"])}
+    price_of = {(s, p): c for s, p, c in records(d.supply, ["supplier", "product", "price"])}
+    prod_cost = dict(zip(m.make_list, d.production["cost"].tolist(), strict=True))
+    lvl_cost = dict(zip(m.level_list, d.levels["fixed_cost"].tolist(), strict=True))
+    terms = [
+        quicksum(fixed[n] * dc.open_of(m, n) for n in d.facilities if fixed[n]),
+        quicksum(closing[n] * (1 - m.open[n]) for n in closing if closing[n]),
+        quicksum(c * m.level[k] for k, c in lvl_cost.items() if c),
+        quicksum(c * m.make[k] for k, c in prod_cost.items() if c),
+        quicksum(m.make_fixed_cost[k] * m.make_on[k] for k in m.make_or_buy_list if m.make_fixed_cost[k]),
+        quicksum(price_of[a, p] * m.flow[a, b, p] for a, b, p in m.arc_list if price_of.get((a, p))),
+        quicksum(lane_cost[a, b] * m.flow[a, b, p] for a, b, p in m.arc_list if lane_cost[a, b]),
+        quicksum(handling[b] * m.flow[a, b, p] for a, b, p in m.arc_list if handling.get(b)),
+    ]
+    if hasattr(m, "lane_on"):
+        terms.append(quicksum(m.lane_fixed_cost[k] * m.lane_on[k] for k in m.lane_fixed_cost))
+    if price:
+        terms.append(price * ch.co2_expression(m, d))
+    if o.soft:
+        pen = dict(zip(m.demand_list, d.demand["penalty"].tolist(), strict=True))
+        terms.append(quicksum(pen[k] * m.unmet[k] for k in m.demand_list))
+    m.total_cost = pyo.Objective(expr=quicksum(terms), sense=pyo.minimize)
+
+
+def design(net: Network, options: SolveOptions | None = None, **kwargs: Any) -> Result:
+    """Solve the network design MIP and return a Result.
+
+    Keyword arguments are ``DesignOptions`` fields and ``SolveOptions`` fields, e.g.
+    ``design(net, time_limit=60, mip_gap=1e-6, single_sourcing="customer")``.
+    Tables: facilities, flows, production, purchases, make_or_buy, assignments, costs, kpis,
+    unmet (soft mode). Raises InstanceError on invalid input, before any model is built.
+    """
+    o, so = split_options(DesignOptions, kwargs, options)
+    net.validate()
+    t0 = time.perf_counter()
+    work = _with_forced_status(net, o)
+    m, d = build(work, o)
+    if o.extra_constraints is not None:
+        o.extra_constraints(m, work)
+    t1 = time.perf_counter()
+    sol = solve_model(m, so)
+    from .design_results import make_result
+
+    res = make_result(net, work, m, d, o, so, sol, build_seconds=t1 - t0)
+    if res.ok and o.make_or_buy_regret and m.make_or_buy_list:
+        from .design_results import add_regret
+
+        add_regret(res, net, o, so)
+    if res.status == "infeasible":
+        from ..diagnose import diagnose_design
+
+        res.diagnosis = diagnose_design(work, o, so)
+    return res
