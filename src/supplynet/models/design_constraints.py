@@ -195,6 +195,8 @@ def add_capacity_cover(m, d: DesignData, o) -> None:
         return
     if any(not d.has_levels(s) and math.isnan(d.capacity(s)) for s in servers):
         return
+    if not any(s in m.open_index or d.has_levels(s) for s in servers):
+        return  # every server is open: the cover would be a constant
     total = float(d.demand["quantity"].sum())
     unmet = quicksum(m.unmet[k] for k in m.demand_list) if o.soft else 0
     m.capacity_cover = pyo.Constraint(

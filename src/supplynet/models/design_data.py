@@ -133,8 +133,8 @@ def prepare(net: Network, penalty_default: float | None = None) -> DesignData:
 
     data = DesignData(T, kind, status, nodes, arcs, lanes, demand, supply, production, levels,
                       dict(bom_of), requirement, facilities, decided)
-    data.lane_lookup = dict(zip(zip(lanes_t["origin"].tolist(), lanes_t["destination"].tolist()),
-                                zip(lanes_t["distance"].tolist(), lanes_t["lead_time"].tolist())))
+    data.lane_lookup = dict(zip(zip(lanes_t["origin"].tolist(), lanes_t["destination"].tolist(), strict=False),
+                                zip(lanes_t["distance"].tolist(), lanes_t["lead_time"].tolist(), strict=False), strict=False))
     index_arcs(data)
     if demand["penalty"].isna().any():
         demand["penalty"] = demand["penalty"].fillna(derived_penalty(data))
