@@ -100,6 +100,8 @@ class Result:
         if costs is not None and len(costs):
             lines.append("  costs")
             for row in costs.itertuples(index=False):
+                if row.cost == 0:
+                    continue
                 lines.append(f"    {row.category:<24} {row.cost:>16,.2f}")
         kpis = self.tables.get("kpis")
         if kpis is not None and len(kpis) and {"kpi", "value"} <= set(kpis.columns):
