@@ -117,3 +117,21 @@ def test_unknown_highs_option_is_named():
 def test_bad_options_are_rejected(bad):
     with pytest.raises(OptionsError):
         SolveOptions(**bad)
+
+
+def test_iis_names_the_conflicting_rows():
+    """x + y >= 5 with x <= 2 (a row) and y in [0, 2]: the IIS is that pair of rows plus the
+    bounds of x and y; the unrelated row z <= 7 and z's bounds are not in it."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=pyo.NonNegativeReals)
+    m.y = pyo.Var(bounds=(0, 2))
+    m.z = pyo.Var(domain=pyo.NonNegativeReals)
+    m.need = pyo.Constraint(expr=m.x + m.y >= 5)
+    m.x_cap = pyo.Constraint(expr=m.x <= 2)
+    m.z_cap = pyo.Constraint(expr=m.z <= 7)
+    m.obj = pyo.Objective(expr=m.x + m.y + m.z)
+    sol = solve_model(m, SolveOptions(presolve=False))
+    assert sol.status == "infeasible"
+    iis = sol.iis()
+    assert sorted(iis["constraints"]) == ["need", "x_cap"]
+    assert "y" in iis["bounds"] and "z" not in iis["bounds"]

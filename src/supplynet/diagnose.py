@@ -63,5 +63,17 @@ def diagnose_design(net: Network, o, so) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def iis_table(solution) -> pd.DataFrame:
+    """The rows and bounds of HiGHS's irreducible infeasible subset (LPs), by Pyomo name."""
+    iis = solution.iis() if solution is not None else None
+    if not iis:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = [{"kind": "iis_row", "element": name, "product": "", "period": None, "amount": None,
+             "message": f"constraint {name} is part of an infeasible subset"} for name in iis["constraints"]]
+    rows += [{"kind": "iis_bound", "element": name, "product": "", "period": None, "amount": None,
+              "message": f"the bounds of {name} are part of an infeasible subset"} for name in iis["bounds"]]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 def _kwargs(o) -> dict:
     return {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}

@@ -100,6 +100,19 @@ class Solution:
         d = self.row_duals
         return np.array([sum(d[i] for i in self._row_of.get(id(c), ())) for c in con.values()])
 
+    def iis(self) -> dict[str, list[str]] | None:
+        """An irreducible infeasible subset of an infeasible LP, as Pyomo names:
+        {"constraints": [...], "bounds": [...]} (variables whose bounds take part), or None."""
+        if self.status != "infeasible" or self.is_mip or self.highs is None:
+            return None
+        # Strategy 2 (from the LP, with elasticity) finds a subset where the default may not.
+        self.highs.setOptionValue("iis_strategy", 2)
+        status, iis = self.highs.getIis()
+        if status != highspy.HighsStatus.kOk or not iis.valid_:
+            return None
+        return {"constraints": [self.rows[i][0].name for i in iis.row_index_],
+                "bounds": [self.columns[j].name for j in iis.col_index_]}
+
     def column_values_by_name(self, integer_only: bool = True) -> dict[str, float]:
         """{variable name: value}, used as a MIP start for a later, similar model."""
         if self.x is None:
