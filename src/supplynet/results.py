@@ -87,6 +87,13 @@ class Result:
                                  f"{self.message}")
         return self.applier(self)
 
+    def marginal_values(self, families: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Row duals of capacity and demand rows (a MIP is re-solved with its integer
+        decisions fixed); see ``supplynet.marginal.marginal_values``."""
+        from .marginal import marginal_values
+
+        return marginal_values(self, families)
+
     # -- reporting ----------------------------------------------------------------
     def summary(self) -> str:
         lines = [f"{self.model}: {self.status}" + (f" ({self.message})" if self.message else "")]

@@ -266,6 +266,24 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     return sol
 
 
+def fixed_lp_duals(model: pyo.ConcreteModel, solution: Solution,
+                   options: SolveOptions | None = None) -> Solution:
+    """Re-solve a MIP as an LP with its integer variables fixed at the solution's values, to
+    read duals (marginal values) of the continuous problem around that design. The model's
+    integer variables are unfixed again afterwards."""
+    ints = [v for v in solution.columns if v.is_integer()]
+    col_of = {id(v): i for i, v in enumerate(solution.columns)}
+    was_fixed = [v.fixed for v in ints]
+    for v in ints:
+        v.fix(round(float(solution.x[col_of[id(v)]])))
+    try:
+        return solve_model(model, (options or SolveOptions()).replace(mip_start=None))
+    finally:
+        for v, f in zip(ints, was_fixed, strict=True):
+            if not f:
+                v.unfix()
+
+
 def _read_solution(h: highspy.Highs, cm: CompiledModel, status) -> Solution:
     info = h.getInfo()
     is_mip = bool(cm.integer.any())
