@@ -373,3 +373,16 @@ def test_costs_sum_to_the_objective_with_every_feature():
         assert c["unmet_demand"] == pytest.approx(lost)
         assert c["backlog"] == pytest.approx(3.0 * res.backlog["quantity"].sum())
         assert isinstance(res.capacity, pd.DataFrame) and len(res.capacity)
+
+
+def test_plots_draw_production_and_inventory():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from supplynet.plot_plan import plot_inventory, plot_production
+
+    res = sn.plan(peak("push"))
+    ax = plot_production(res)
+    assert len(ax.patches) == 3 and ax.get_ylabel() == "hours"
+    ax = plot_inventory(res, node="W")
+    assert list(ax.lines[0].get_ydata()) == [0.0, 10.0, 0.0]

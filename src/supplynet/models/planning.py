@@ -145,6 +145,12 @@ def plan(net, options: SolveOptions | None = None, **kwargs: Any) -> Result:
         if len(res.diagnosis):
             res.message += "; " + " ".join(res.diagnosis["message"].tolist())
     res.tables.setdefault("costs", pd.DataFrame(columns=["category", "cost"]))
+    cands = [n for n, s in zip(net.nodes["id"].tolist(), net.nodes["status"].tolist(), strict=True)
+             if s == "candidate"]
+    if cands and not opts.include_candidates:
+        note = (f"{len(cands)} candidate facilities not used (not open yet; "
+                f"include_candidates=True uses them)")
+        res.message = f"{res.message}; {note}" if res.message else note
     if res.objective is not None and not math.isfinite(res.objective):
         res.objective = None
     return res
