@@ -4,7 +4,8 @@
 
 * products in ``bom_depth + 1`` levels: raw (level 0) -> intermediates (levels 1..depth-1)
   -> finished (level depth); each product above raw uses 2-4 products of the level below
-  (1-3 units each) and every product below finished is used by some parent;
+  (1, 2 or 3 units each, with probabilities 0.6/0.3/0.1) and every product below
+  finished is used by some parent;
 * suppliers offering raw products (each raw product at two suppliers when possible);
 * plants in tiers: tier t makes products of level t + 1; with fewer plants than levels a
   plant covers several consecutive tiers. Lanes: each plant of tier 0 from the two
@@ -67,6 +68,11 @@ def _ids(prefix: str, n: int) -> list[str]:
     return [f"{prefix}{i + 1:0{w}d}" for i in range(n)]
 
 
+def _qty(rng: np.random.Generator) -> float:
+    """Units of a component per parent: 1 (60 %), 2 (30 %) or 3 (10 %)."""
+    return float(rng.choice([1.0, 2.0, 3.0], p=[0.6, 0.3, 0.1]))
+
+
 def _check_args(**kw) -> None:
     for k, v in kw.items():
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -122,11 +128,11 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
         for p in levels[lv]:
             k = min(len(below), int(rng.integers(2, 5)))
             chosen = list(rng.choice(below, size=k, replace=False))
-            comps_of[p] = [(c, float(rng.integers(1, 4))) for c in chosen]
+            comps_of[p] = [(c, _qty(rng)) for c in chosen]
             used.update(chosen)
         for c in below:
             if c not in used:  # every lower product feeds some parent
-                comps_of[str(rng.choice(levels[lv]))].append((c, float(rng.integers(1, 4))))
+                comps_of[str(rng.choice(levels[lv]))].append((c, _qty(rng)))
         for p in levels[lv]:
             comps_of[p] = [(str(c), q) for c, q in comps_of[p]]
             bom_rows += [(p, c, q) for c, q in comps_of[p]]
