@@ -185,16 +185,24 @@ def add_objective(m, d: DesignData, o: DesignOptions, price: float) -> None:
     m.total_cost = pyo.Objective(expr=quicksum(terms), sense=pyo.minimize)
 
 
-def design(net: Network, options: SolveOptions | None = None, **kwargs: Any) -> Result:
+def design(net: Network, options: SolveOptions | None = None, *, scenarios=None,
+           probabilities=None, risk: dict | None = None, **kwargs: Any) -> Result:
     """Solve the network design MIP and return a Result.
 
     Keyword arguments are ``DesignOptions`` fields and ``SolveOptions`` fields, e.g.
     ``design(net, time_limit=60, mip_gap=1e-6, single_sourcing="customer")``.
+    With ``scenarios`` (Scenario patches or Networks), ``probabilities`` (default equal) and
+    ``risk`` ({"alpha": 0.95, "weight": λ} for a CVaR term), the two-stage stochastic design
+    of ``design_stochastic`` is solved instead.
     Tables: facilities, flows, production, purchases, make_or_buy, assignments, costs, kpis,
     unmet (soft mode). Raises InstanceError on invalid input, before any model is built.
     """
     o, so = split_options(DesignOptions, kwargs, options)
     net.validate()
+    if scenarios is not None:
+        from .design_stochastic import stochastic_design
+
+        return stochastic_design(net, scenarios, probabilities, risk, o, so)
     t0 = time.perf_counter()
     work = _with_forced_status(net, o)
     m, d = build(work, o)
