@@ -250,3 +250,10 @@ def test_co2_price_and_cap():
     assert sn.design(n).objective == pytest.approx(10)
     assert sn.design(n, carbon_price=1.0).objective == pytest.approx(40)
     assert sn.design(n, co2_cap=30).objective == pytest.approx(20)
+
+
+def test_previous_result_as_mip_start():
+    first = sn.design(tiny())
+    assert first.start_values  # the integer decisions, by variable name
+    again = sn.design(tiny(), mip_start=first)
+    assert again.objective == pytest.approx(first.objective)
