@@ -96,9 +96,9 @@ def _read_params_sheet(df: pd.DataFrame, path: Path) -> dict[str, Any]:
                                 f"{value!r} is not valid YAML ({e})", source=str(path)) from None
         if "." in name and name.split(".", 1)[0] in PARAMS:
             head, sub = name.split(".", 1)
-            d = params.setdefault(head, dict(PARAMS[head][0]) if isinstance(PARAMS[head][0], dict)
-                                  else {})
-            d[sub] = v
+            d = params.setdefault(head, {})
+            if isinstance(d, dict):
+                d[sub] = v
         else:
             params[name] = v
     return params

@@ -21,14 +21,14 @@ import pandas as pd
 import yaml
 
 from ..errors import InstanceError
-from ..schema import PARAMS, TABLES
+from ..schema import TABLES
 
 PARAMS_FILE = "instance.yaml"
 
 
 # ------------------------------------------------------------------------- reading
 def read_params(path: Path) -> dict[str, Any]:
-    """The parameters of ``instance.yaml`` (defaults merged into ``units``)."""
+    """The parameters of ``instance.yaml``, as written (missing ones take their defaults)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
@@ -46,11 +46,7 @@ def read_params(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InstanceError(f"{path}: expected a mapping of parameter names to values, "
                             f"found a {type(data).__name__}", source=str(path))
-    params = {str(k): v for k, v in data.items()}
-    units = params.get("units")
-    if isinstance(units, dict):
-        params["units"] = {**PARAMS["units"][0], **{str(k): v for k, v in units.items()}}
-    return params
+    return {str(k): v for k, v in data.items()}
 
 
 def read_csv_table(path: Path) -> pd.DataFrame:
