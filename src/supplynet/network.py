@@ -318,6 +318,31 @@ class Network:
                 return False
         return True
 
+    def diff(self, other: Network) -> pd.DataFrame:
+        """What changed from this network to ``other``: columns table, key, change
+        (changed/added/removed), column, old, new (see ``supplynet.diff``)."""
+        from .diff import network_diff
+
+        return network_diff(self, other)
+
+    def __getstate__(self) -> dict:
+        """Pickle tables and parameters, not cached views (graph, product lanes); a table
+        typed without problems travels once, in its typed form."""
+        for t in TABLES:
+            self._flush(t)
+        state = dict(self.__dict__)
+        state["_cache"] = {}
+        state["_raw"] = {t: self._typed[t] if (raw is not None and t in self._typed
+                                               and not self._load_problems.get(t)) else raw
+                         for t, raw in self._raw.items()}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for t, df in self._typed.items():
+            if self._raw.get(t) is df:  # raw and typed arrived as one object: split them
+                self._raw[t] = df.copy(deep=False)
+
     def __repr__(self) -> str:
         kinds = self.table("nodes")["kind"].value_counts().to_dict()
         return (f"Network({self.name!r}, nodes={kinds}, lanes={len(self.table('lanes'))}, "
