@@ -34,6 +34,8 @@ _EXPORTS = {
     "read_scenarios": "supplynet.scenarios",
     "write_scenarios": "supplynet.scenarios",
     "solve_many": "supplynet.batch",
+    "Runs": "supplynet.batch",
+    "load_runs": "supplynet.batch",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
