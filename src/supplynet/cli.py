@@ -32,7 +32,7 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
-EXTENSION_MODULES: list[str] = ["supplynet.cli_solve"]  # modules registering more subcommands when imported
+EXTENSION_MODULES: list[str] = ["supplynet.cli_solve", "supplynet.cli_batch"]  # modules registering more subcommands when imported
 
 
 def register(name: str, add_arguments: Callable[[argparse.ArgumentParser], None],
