@@ -289,8 +289,11 @@ def solve_many(model: str | Callable, net, scenarios: Iterable | str | Path, exe
 def _bar(total: int, initial: int, desc: str, progress: bool):
     if not progress:
         return None
-    from tqdm.auto import tqdm
-
+    try:  # notebook widgets when ipywidgets is there (tqdm.auto warns and falls back if not)
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
     return tqdm(total=total, initial=initial, desc=desc, unit="scenario", dynamic_ncols=True)
 
 
