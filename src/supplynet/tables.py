@@ -113,10 +113,11 @@ def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: lis
                     nums[i] = float(default)
     if spec.dtype == "int":
         finite = np.isfinite(nums)
-        frac = finite & (np.abs(nums - np.round(nums)) > 1e-9)
+        with np.errstate(invalid="ignore"):  # inf - inf: masked by ``finite``
+            frac = finite & (np.abs(nums - np.round(nums)) > 1e-9)
         for i in np.flatnonzero(frac):
             problems.append(f"{row_label(schema, df, i)}: {col}={values[i]!r} is not a whole number "
                             f"of {spec.unit or 'units'}")
-        if finite.all():
+        if finite.all() and (np.abs(nums) < 2.0 ** 62).all():  # else int64 would overflow
             return np.round(nums).astype(np.int64)
     return nums
