@@ -132,7 +132,7 @@ CLASSES = {"key_account": (0.98, 0, 0.12, 2.5, False, 0.0, 0.98),
 # ---------------------------------------------------------------- operations
 BOTTLING_HOURS = 1 / 6000  # line hours per bottle (6 000 bottles/h PET line)
 CONCENTRATE_HOURS = 1 / 4000  # evaporator hours per kg of concentrate
-REGULAR_SHARE_OF_PEAK = 0.93  # existing plants' regular hours / peak-month need
+REGULAR_SHARE_OF_PEAK = 0.90  # existing plants' regular hours / peak-month need
 OVERTIME_SHARE = 0.15  # overtime hours / regular hours
 OVERTIME_EUR_PER_HOUR = 350.0  # crew premium per line hour
 WAREHOUSE_HANDLING = 0.02  # EUR per bottle received
