@@ -323,3 +323,11 @@ def test_written_csv_is_plain_and_readable_by_pandas(tmp_path):
     df = pd.read_csv(tmp_path / "nodes.csv", dtype=str, keep_default_na=False)
     assert df["id"].tolist() == ["007", "P,1", 'W "A"', "1.5"]
     assert np.isinf(float(df["capacity"].iloc[2]))
+
+
+@pytest.mark.parametrize("suffix", ["", ".xlsx"])
+def test_parameters_that_cannot_be_written(tmp_path, suffix):
+    net = every_table()
+    net.params["where"] = [Path("/x")]
+    with pytest.raises(sn.InstanceError, match="parameter.* where.* cannot be written"):
+        net.write(tmp_path / f"p{suffix}")

@@ -31,14 +31,18 @@ PARAMS_SHEET = "params"
 _YAML_START = ("[", "{", '"')
 
 
-def _param_rows(params: dict[str, Any]) -> list[tuple[str, Any]]:
+def _param_rows(params: dict[str, Any], path: Path) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = []
     for name, value in _plain(dict(params)).items():
-        if isinstance(value, dict):
-            for k, v in value.items():
-                rows.append((f"{name}.{k}", _cell(v)))
-        else:
-            rows.append((name, _cell(value)))
+        items = ([(f"{name}.{k}", v) for k, v in value.items()] if isinstance(value, dict)
+                 else [(name, value)])
+        for key, v in items:
+            try:
+                rows.append((key, _cell(v)))
+            except yaml.YAMLError:
+                raise InstanceError(f"parameter {key} = {v!r} cannot be written to sheet "
+                                    f"{PARAMS_SHEET!r}: use numbers, text, true/false, lists or "
+                                    f"mappings", source=str(path)) from None
     return rows
 
 
@@ -65,7 +69,7 @@ def _uncell(value: Any) -> Any:
 def write_excel(net, path: Path) -> Path:
     """Write every non-empty table as a sheet and the parameters as sheet ``params``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = _param_rows(net.params)
+    rows = _param_rows(net.params, path)
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         pd.DataFrame(rows, columns=["name", "value"], dtype=object).to_excel(
             xw, sheet_name=PARAMS_SHEET, index=False)

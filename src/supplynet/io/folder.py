@@ -13,7 +13,6 @@ stay text.
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +128,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _yaml_safe(value: Any) -> bool:
+    try:
+        yaml.safe_dump(value)
+        return True
+    except yaml.YAMLError:
+        return False
+
+
 def table_to_write(net, name: str) -> pd.DataFrame | None:
     """The typed table as written (all schema columns, extra columns kept), None if empty."""
     if not net.has_table(name):
@@ -147,7 +154,14 @@ def write_folder(net, path: Path) -> Path:
         raise InstanceError(f"{path}: exists and is not a folder", source=str(path))
     path.mkdir(parents=True, exist_ok=True)
     params = _plain(dict(net.params))
-    text = yaml.safe_dump(params, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    try:
+        text = yaml.safe_dump(params, sort_keys=False, allow_unicode=True,
+                              default_flow_style=False)
+    except yaml.YAMLError:
+        bad = [k for k, v in params.items() if not _yaml_safe(v)]
+        raise InstanceError(f"parameter(s) {', '.join(bad)} cannot be written to {PARAMS_FILE}: "
+                            f"use numbers, text, true/false, lists or mappings",
+                            source=str(path)) from None
     (path / PARAMS_FILE).write_text(text, encoding="utf-8")
     for name in TABLES:
         f = path / f"{name}.csv"
@@ -159,6 +173,3 @@ def write_folder(net, path: Path) -> Path:
         df.to_csv(f, index=False, lineterminator="\n", na_rep="")
     return path
 
-
-def is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
