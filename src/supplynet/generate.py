@@ -199,7 +199,7 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
     mean = size[:, None, None] * share[:, :, None] * season.T[None, :, :]  # c x p x t
     mean = np.round(mean, 1)
     ci, pi = np.nonzero(wants & (mean.max(axis=2) > 0))
-    sl, qlt, cv, pen = (np.array([CLASS_TERMS[k][j] for k in klass]) for j in range(4))
+    sl, qlt, cv = (np.array([CLASS_TERMS[k][j] for k in klass]) for j in range(3))
     qlt = np.minimum(qlt, periods - 1).astype(int)
     nrow, T = len(ci), periods
     q = mean[ci, pi, :].ravel()
@@ -303,7 +303,6 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
     p_status = np.array(["existing" if first_of_tier[min(tiers[i])] == i else "candidate"
                          for i in range(plants)])
     w_status = np.where(np.arange(warehouses) < max(1, warehouses // 3), "existing", "candidate")
-    n_all = suppliers + plants + warehouses + customers
     nodes = pd.DataFrame({
         "id": S + P + W + C,
         "kind": ["supplier"] * suppliers + ["plant"] * plants + ["warehouse"] * warehouses
@@ -324,7 +323,6 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
         "lat": np.round(np.concatenate([s_lat, p_lat, w_lat, c_lat]), 4),
         "lon": np.round(np.concatenate([s_lon, p_lon, w_lon, c_lon]), 4),
     })
-    assert len(nodes) == n_all
 
     # ---------------------------------------------------------------- other tables
     production = pd.DataFrame([
