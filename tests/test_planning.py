@@ -98,6 +98,10 @@ def test_quoted_lead_time_delivery_is_not_penalised():
         res = sn.plan(net)
         assert res.objective == pytest.approx(expected)
         assert res.deliveries.set_index("period")["delivered"].to_dict() == {1: 0.0, 2: 10.0}
+        # lost sales: within the quote it is delivered (10), without a quote it is lost (1000)
+        lost = sn.plan(net, backlog=False)
+        assert lost.objective == pytest.approx(10.0 if quoted else 1000.0)
+        assert lost.lost_sales["quantity"].sum() == pytest.approx(0.0 if quoted else 10.0)
 
 
 # ------------------------------------------------------------------ disruptions

@@ -124,7 +124,7 @@ def clsp_network(d, cap, use, stime, K, h, c, pen, min_lot):
 
 def test_capacitated_multi_item_matches_enumeration():
     rng = np.random.default_rng(7)
-    for _ in range(8):
+    for i in range(8):
         P, T = 2, 3
         d = rng.integers(0, 12, size=(P, T)).astype(float)
         use = rng.integers(1, 3, size=P).astype(float)
@@ -136,7 +136,8 @@ def test_capacitated_multi_item_matches_enumeration():
         pen = np.full(P, 40.0)
         min_lot = rng.integers(0, 6, size=P).astype(float)
         expected = clsp_brute_force(d, cap, use, stime, K, h, c, pen, min_lot)
-        res = sn.plan(clsp_network(d, cap, use, stime, K, h, c, pen, min_lot), setups=True)
+        res = sn.plan(clsp_network(d, cap, use, stime, K, h, c, pen, min_lot), setups=True,
+                      warm_start=bool(i % 2))  # with and without the LP-rounding start
         assert res.status == "optimal"
         assert abs(res.objective - expected) <= 1e-6 * max(1.0, expected), (d, cap, expected)
         # the LP relaxation without setups is a lower bound

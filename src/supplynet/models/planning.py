@@ -48,6 +48,9 @@ class PlanOptions:
             existing ones; closed ones never).
         safety_stock_penalty: money per unit and period of safety-stock shortfall (None =
             the base unmet penalty / number of periods).
+        warm_start: with setups and no ``mip_start``, solve the LP relaxation first and
+            hand HiGHS its rounded-up setups (setup wherever the relaxation produces) as a
+            start; its time counts in solve_seconds and in the time limit.
     """
 
     setups: bool = False
@@ -61,6 +64,7 @@ class PlanOptions:
     extra_constraints: Callable[[pyo.ConcreteModel, Any], None] | None = None
     include_candidates: bool = False
     safety_stock_penalty: float | None = None
+    warm_start: bool = True
 
     def __post_init__(self) -> None:
         if self.backlog not in (None, True, False):
@@ -104,6 +108,23 @@ def build(net, options: PlanOptions | None = None) -> PlanModel:
     return PlanModel(m, data, tables, coefs)
 
 
+def rounded_start(built: PlanModel, sopts: SolveOptions) -> dict[str, float]:
+    """{setup variable name: 0/1}: 1 where the LP relaxation (setups in [0, 1]) produces."""
+    m = built.model
+    for v in m.setup.values():
+        v.domain = pyo.UnitInterval
+    try:
+        relax = solve_model(m, sopts.replace(
+            mip_start=None, highs_options={**sopts.highs_options, "solver": "ipm"}))
+    finally:
+        for v in m.setup.values():
+            v.domain = pyo.Binary
+    if not relax.has_values:
+        return {}
+    made = dict(zip(m.make.keys(), relax.values(m.make).tolist(), strict=True))
+    return {v.name: float(made[k] > 1e-6) for k, v in m.setup.items()}
+
+
 def _validate(net) -> None:
     try:
         import supplynet.validate  # noqa: F401  (written separately; optional until present)
@@ -135,7 +156,16 @@ def plan(net, options: SolveOptions | None = None, **kwargs: Any) -> Result:
     if opts.extra_constraints is not None:
         opts.extra_constraints(built.model, net)
     build_seconds = time.perf_counter() - t0
+    relax_seconds = 0.0
+    if opts.setups and opts.warm_start and sopts.mip_start is None and len(built.model.setup):
+        t1 = time.perf_counter()
+        start = rounded_start(built, sopts)
+        relax_seconds = time.perf_counter() - t1
+        if start:
+            left = None if sopts.time_limit is None else max(1.0, sopts.time_limit - relax_seconds)
+            sopts = sopts.replace(mip_start=start, time_limit=left)
     sol = solve_model(built.model, sopts)
+    sol.solve_seconds += relax_seconds
     res = Result(model="plan", status=sol.status, objective=sol.objective, bound=sol.bound,
                  gap=sol.gap, message=sol.message, build_seconds=build_seconds,
                  handoff_seconds=sol.handoff_seconds, solve_seconds=sol.solve_seconds,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,6 @@ class PlanData:
     ss_penalty: float
     carbon_price: float
     co2_cap: float | None
-    notes: list[str] = field(default_factory=list)
 
 
 def _check_kinds(net, kind: dict[str, str], products: set[str]) -> None:
@@ -262,8 +261,7 @@ def _orders(net, opts, bom, order, periods):
         raise InstanceError([f"demand (customer={c}, product={p}, period={t}): period outside 1..{T}"
                              for c, p, t in records(bad, ["customer", "product", "period"])])
     dem = dem.groupby(["customer", "product", "period"], sort=False, as_index=False).agg(
-        quantity=("quantity", "sum"), q=("quoted_lead_time", "max"), priority=("priority", "first"),
-        n_prio=("priority", "nunique"))
+        quantity=("quantity", "sum"), q=("quoted_lead_time", "max"), priority=("priority", "first"))
     classes = net.table("customer_classes").drop_duplicates("priority").set_index("priority")
     base = net.params.get("unmet_penalty")
     base = float(base) if base is not None else derived_penalty(net, bom, order)
