@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 import supplynet as sn
-from supplynet.generate import great_circle_km
+from supplynet.generator import great_circle_km
 
 
 def steady_state_feasible(net: sn.Network, period: int, scale: float = 1.0) -> bool:

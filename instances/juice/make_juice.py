@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 import supplynet as sn
-from supplynet.generate import great_circle_km
+from supplynet.generator import great_circle_km
 
 HERE = Path(__file__).resolve().parent
 SEED = 2026

@@ -23,7 +23,7 @@ _EXPORTS = {
     "write": "supplynet.io",
     "read_orlib_cap": "supplynet.io",
     "load_instance": "supplynet.io",
-    "generate": "supplynet.generate",
+    "generate": "supplynet.generator",
     "design": "supplynet.models.design",
     "plan": "supplynet.models.planning",
     "gsm": "supplynet.models.gsm",

@@ -99,7 +99,7 @@ def add_generate_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_generate(args: argparse.Namespace) -> int:
     """Generate an instance, check it, write it and print its summary."""
-    from .generate import generate
+    from .generator import generate
 
     net = generate(suppliers=args.suppliers, plants=args.plants, warehouses=args.warehouses,
                    customers=args.customers, products=args.products, periods=args.periods,

@@ -44,7 +44,8 @@ class DesignOptions:
             that share of all demand is served from within it.
         min_open / max_open: {kind or (kind, region): count} limits on open facilities.
         carbon_price / co2_cap: override the instance's parameters (money/kg, kg).
-        capacity_cover / linking: the strengthening inequalities (on by default).
+        capacity_cover / open_count_cover / linking: the strengthening inequalities (on by
+            default; models/design.md gives the evidence for each).
         extra_constraints: hook ``f(model, net)`` called after the build, before the solve.
     """
 
@@ -68,6 +69,7 @@ class DesignOptions:
     carbon_price: float | None = None
     co2_cap: float | None = None
     capacity_cover: bool = True
+    open_count_cover: bool = True
     linking: bool = True
     extra_constraints: Callable | None = None
 
@@ -133,6 +135,8 @@ def build(net: Network, o: DesignOptions) -> tuple[pyo.ConcreteModel, DesignData
             m.demand_qty = dict(zip(m.demand_list, d.demand["quantity"].tolist(), strict=True))
         if o.capacity_cover:
             dc.add_capacity_cover(m, d, o)
+        if o.open_count_cover:
+            dc.add_open_count_cover(m, d, o)
         ch.add_make_or_buy(m, d, o)
         if o.max_supplier_share is not None or o.min_suppliers is not None:
             ch.add_supplier_diversification(m, d, o)

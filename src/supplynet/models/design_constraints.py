@@ -185,19 +185,71 @@ def add_open_linking(m, d: DesignData, o) -> None:
         index, rule=lambda m, i, n: m.flow[arcs[i]] <= pairs[i, n] * m.open[n])
 
 
+def cover_servers(m, d: DesignData) -> list[str] | None:
+    """The facilities shipping to customers, when every one of them is a warehouse with a finite
+    throughput capacity (levels or capacity) and at least one of them is a decision; else None.
+    Only then is the total capacity of the open servers a bound on the deliverable demand."""
+    servers = {m.arc_list[i][0] for (c, _p), idx in d.arcs_in.items()
+               if d.kind.get(c) == "customer" for i in idx}
+    if not servers or any(d.kind[s] != "warehouse" for s in servers):
+        return None
+    if any(not d.has_levels(s) and math.isnan(d.capacity(s)) for s in servers):
+        return None
+    if not any(s in m.open_index or d.has_levels(s) for s in servers):
+        return None  # every server is open: the cover would be a constant
+    return sorted(servers)
+
+
 def add_capacity_cover(m, d: DesignData, o) -> None:
     """Σ_w capacity(w) >= Σ_c,p demand[c,p] (- unmet): the open warehouses serving customers
     must be able to carry all demand. Added only when every lane into a customer starts at a
     warehouse with finite throughput capacity (otherwise it would not be valid)."""
-    servers = {m.arc_list[i][0] for (c, _p), idx in d.arcs_in.items()
-               if d.kind.get(c) == "customer" for i in idx}
-    if not servers or any(d.kind[s] != "warehouse" for s in servers):
+    servers = cover_servers(m, d)
+    if servers is None:
         return
-    if any(not d.has_levels(s) and math.isnan(d.capacity(s)) for s in servers):
-        return
-    if not any(s in m.open_index or d.has_levels(s) for s in servers):
-        return  # every server is open: the cover would be a constant
     total = float(d.demand["quantity"].sum())
     unmet = quicksum(m.unmet[k] for k in m.demand_list) if o.soft else 0
     m.capacity_cover = pyo.Constraint(
-        expr=quicksum(capacity_of(m, d, s) for s in sorted(servers)) + unmet >= total)
+        expr=quicksum(capacity_of(m, d, s) for s in servers) + unmet >= total)
+
+
+def largest_capacity(m, d: DesignData, n: str) -> float:
+    """The most throughput facility n can offer (its largest level, else its capacity)."""
+    if d.has_levels(n):
+        return max(cap for (nn, _lv), cap in m.level_capacity.items() if nn == n)
+    return d.capacity(n)
+
+
+def min_open_count(need: float, caps: list[float]) -> int:
+    """Smallest k such that the k largest of ``caps`` sum to at least ``need`` (len + 1 if none)."""
+    total = 0.0
+    for k, cap in enumerate(sorted(caps, reverse=True), start=1):
+        total += cap
+        if total >= need * (1 - 1e-12):
+            return k
+    return len(caps) + 1
+
+
+def add_open_count_cover(m, d: DesignData, o) -> None:
+    """Σ_{w decided server} open[w] >= k: the fewest decided warehouses whose largest
+    capacities, with those of the always-open servers, cover the total demand.
+
+    k is the smallest count whose k largest capacities reach D − Σ_{always open} capacity;
+    the cardinality cover of the knapsack ``capacity_cover``, valid under the same guard
+    (every customer lane leaves a capacitated warehouse) and only without unmet demand.
+    It lifts the LP bound by the fixed cost of the fractional warehouse.
+    """
+    if o.soft:
+        return
+    servers = cover_servers(m, d)
+    if servers is None:
+        return
+    decided = [s for s in servers if s in m.open_index]
+    fixed_cap = sum(largest_capacity(m, d, s) for s in servers if s not in m.open_index)
+    need = float(d.demand["quantity"].sum()) - fixed_cap
+    if not decided or need <= 0:
+        return
+    k = min(min_open_count(need, [largest_capacity(m, d, s) for s in decided]), len(decided))
+    if k <= 0:
+        return
+    m.open_count_cover = pyo.Constraint(expr=quicksum(m.open[s] for s in decided) >= k)

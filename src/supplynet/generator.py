@@ -36,8 +36,6 @@ Everything is built as numpy arrays and handed to ``Network.from_tables`` at onc
 from __future__ import annotations
 
 import math
-import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -374,16 +372,3 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
     from .network import Network
 
     return Network.from_tables(tables, params=params)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``supplynet.generate`` (say for ``great_circle_km``) makes Python set the
-    package attribute ``supplynet.generate`` to this module, hiding the lazily exported
-    function of the same name. Calling the module calls the function, so
-    ``supplynet.generate(...)`` works either way."""
-
-    def __call__(self, *args, **kwargs):
-        return generate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
