@@ -390,3 +390,20 @@ def test_plots_draw_production_and_inventory():
     assert len(ax.patches) == 3 and ax.get_ylabel() == "hours"
     ax = plot_inventory(res, node="W")
     assert list(ax.lines[0].get_ydata()) == [0.0, 10.0, 0.0]
+
+
+def test_structure_counts_follow_the_sparse_index_tables():
+    # S -> W (supply lead 1 + lane lead 1), W -> C (lead 0), T = 4, lost sales:
+    # ship S->W only in periods 1, 2 (arrival <= 4), W->C in 1..4; one stock pair (W, A).
+    net = sn.Network("lt", params={"periods": 4, "unmet_penalty": 50.0})
+    net.add_supplier("S").add_warehouse("W").add_customer("C")
+    net.add_lane("S", "W", lead_time=1).add_lane("W", "C")
+    net.add_product("A").add_supply("S", "A", lead_time=1)
+    for t in range(1, 5):
+        net.add_demand("C", "A", 5.0, period=t)
+    m = build(net, PlanOptions(backlog=False)).model
+    ships = sorted(m.ship.keys())
+    assert ships == [("S", "W", "A", 1), ("S", "W", "A", 2)] + [("W", "C", "A", t) for t in range(1, 5)]
+    assert len(m.inv) == 4 and len(m.inventory_balance) == 4
+    assert len(m.lost) == 4 and len(m.order_balance) == 4 and len(m.open) == 0
+    assert len(m.make) == 0 and len(m.production_capacity) == 0
