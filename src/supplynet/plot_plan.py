@@ -61,7 +61,7 @@ def plot_production(result, ax=None, plant: str | None = None):
     ax.set_ylabel("hours")
     ax.set_title("production vs capacity" + (f" — {plant}" if plant else ""))
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
@@ -91,5 +91,5 @@ def plot_inventory(result, ax=None, node: str | None = None, product: str | None
     ax.set_ylabel("stock value" if value else "units on hand")
     ax.set_title("inventory over time" + (f" — {node}" if node else ""))
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
