@@ -177,7 +177,7 @@ def plan(net, options: SolveOptions | None = None, **kwargs: Any) -> Result:
     elif sol.status == "infeasible":
         res.diagnosis = diagnose(net, opts, sopts)
         if len(res.diagnosis):
-            res.message += "; " + " ".join(res.diagnosis["message"].tolist())
+            res.message += "; " + "; ".join(res.diagnosis["message"].tolist())
     res.tables.setdefault("costs", pd.DataFrame(columns=["category", "cost"]))
     cands = [n for n, s in zip(net.nodes["id"].tolist(), net.nodes["status"].tolist(), strict=True)
              if s == "candidate"]

@@ -129,6 +129,7 @@ def _service(data, tabs, x, ships):
         columns={"open_orders": "unmet_end"})
     fr = g.merge(e, on=["priority", "product"], how="left").fillna({"unmet_end": 0.0})
     fr["delivered"] = fr["demand"] - fr["lost"] - fr["unmet_end"]
+    fr.loc[fr["delivered"].abs() <= TOL * fr["demand"].clip(lower=1.0), "delivered"] = 0.0
     fr["fill_rate"] = np.where(fr["demand"] > 0, fr["delivered"] / fr["demand"].where(
         fr["demand"] > 0, 1.0), np.nan)
     mfr = dict(zip(data.classes["priority"].tolist(), data.classes["min_fill_rate"].tolist(),
@@ -256,10 +257,22 @@ def diagnose(net, opts, sopts) -> pd.DataFrame:
         kw = {**{f.name: getattr(opts, f.name) for f in dataclasses.fields(opts)}, **change}
         kw["extra_constraints"] = None
         r = plan(n2, sopts, **kw)
-        if r.ok:
-            rows.append({"kind": "constraint", "element": name, "product": "", "period": None,
-                         "amount": None, "message": f"the plan becomes feasible without {name}; "
-                         f"it conflicts with the capacities and lead times."})
+        if not r.ok:
+            continue
+        rows.append({"kind": "constraint", "element": name, "product": "", "period": None,
+                     "amount": None, "message": f"the plan becomes feasible without {name}; "
+                     f"it conflicts with the capacities, lead times and other hard limits"})
+        if name == "min_fill_rates":
+            fr = r.fill_rates.groupby("priority")[["demand", "delivered", "min_fill_rate"]].agg(
+                {"demand": "sum", "delivered": "sum", "min_fill_rate": "first"})
+            for k, row in fr.iterrows():
+                got = row["delivered"] / row["demand"] if row["demand"] > 0 else 1.0
+                if got < row["min_fill_rate"] - 1e-9:
+                    rows.append({"kind": "min_fill_rate", "element": k, "product": "",
+                                 "period": None, "amount": float(got),
+                                 "message": f"class {k}: committed fill rate "
+                                 f"{row['min_fill_rate']:.3g}, the least-cost plan without the "
+                                 f"commitment delivers {got:.3g}"})
     if not rows:
         rows.append({"kind": "constraint", "element": "", "product": "", "period": None,
                      "amount": None, "message": "no single hard constraint (min fill rates, CO2 "

@@ -285,8 +285,7 @@ def _orders(net, opts, bom, order, periods):
         cls.append({"priority": pr, "unmet_penalty": pen if math.isfinite(pen) else base,
                     "backlog": backlog,
                     "backlog_cost": float(row["backlog_cost"]) if row is not None else 0.0,
-                    "min_fill_rate": (float(row["min_fill_rate"]) if row is not None
-                                      and opts.min_fill_rates else 0.0)})
+                    "min_fill_rate": float(row["min_fill_rate"]) if row is not None else 0.0})
     classes_t = pd.DataFrame(cls, columns=["priority", "unmet_penalty", "backlog", "backlog_cost",
                                            "min_fill_rate"])
     cinfo = classes_t.set_index("priority").to_dict("index")
