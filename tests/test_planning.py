@@ -407,3 +407,24 @@ def test_structure_counts_follow_the_sparse_index_tables():
     assert len(m.inv) == 4 and len(m.inventory_balance) == 4
     assert len(m.lost) == 4 and len(m.order_balance) == 4 and len(m.open) == 0
     assert len(m.make) == 0 and len(m.production_capacity) == 0
+
+
+@pytest.mark.parametrize("element", ["P1", "W1"])
+def test_plant_or_warehouse_outage_is_routed_around(element):
+    # P1 (cost 1) -> W1 -> C is the cheap route, P2 (cost 2) -> W2 -> C the dear one; no
+    # storage anywhere, lost sales. With P1 or W1 down in period 2, period 2 goes the dear
+    # way: 10 + 20 + 10 = 40 instead of 30.
+    net = sn.Network("route", params={"periods": 3, "unmet_penalty": 100.0})
+    for i in ("1", "2"):
+        net.add_plant(f"P{i}", storage_capacity=0.0).add_warehouse(f"W{i}", storage_capacity=0.0)
+        net.add_lane(f"P{i}", f"W{i}")
+    net.add_customer("C").add_lane("W1", "C").add_lane("W2", "C").add_product("A")
+    net.add_production("P1", "A", cost=1.0).add_production("P2", "A", cost=2.0)
+    for t in (1, 2, 3):
+        net.add_demand("C", "A", 10.0, period=t)
+    assert sn.plan(net, backlog=False).objective == pytest.approx(30.0)
+    net.add_outage(element, 2, 2)
+    res = sn.plan(net, backlog=False)
+    assert res.objective == pytest.approx(40.0)
+    made = res.production.set_index(["plant", "period"])["quantity"].to_dict()
+    assert made == {("P1", 1): 10.0, ("P2", 2): 10.0, ("P1", 3): 10.0}
