@@ -90,11 +90,15 @@ def measure(label: str, workers: int, run) -> tuple[dict, sn.Runs]:
     return row, runs
 
 
+def _import_model(_: int) -> None:
+    importlib.import_module("supplynet.models.design")
+
+
 def pool_start_up(workers: int) -> float:
     """Seconds for a spawn pool to start ``workers`` processes that import the design model."""
     t0 = time.perf_counter()
     with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(importlib.import_module, ["supplynet.models.design"] * workers))
+        list(pool.map(_import_model, range(workers)))
     return time.perf_counter() - t0
 
 
