@@ -138,6 +138,14 @@ def test_tiny_by_hand():
     assert costs["purchase"] == pytest.approx(140)
     assert costs["transport"] == pytest.approx(140 + 110 + 70)
     assert costs["production"] == pytest.approx(70)
+    cts = res.cost_to_serve.set_index("customer")
+    # last mile by hand: C1 30 units at 1 from W1, C2 40 units at 1 from W2; the other
+    # 540 of cost shared by units: 30/70 and 40/70
+    assert cts.loc["C1", "last_mile_cost"] == pytest.approx(30)
+    assert cts.loc["C2", "last_mile_cost"] == pytest.approx(40)
+    assert cts.loc["C1", "cost_to_serve"] == pytest.approx(30 + 540 * 30 / 70)
+    assert cts["cost_to_serve"].sum() == pytest.approx(610)
+    assert res.product_cost.set_index("product").loc["fg", "cost_per_unit"] == pytest.approx(610 / 70)
 
 
 def test_forced_closed_and_single_sourcing_by_hand():

@@ -69,6 +69,8 @@ def make_result(net, work, m, d: DesignData, o, so, sol, build_seconds: float) -
     price = float(o.carbon_price if o.carbon_price is not None else work.params.get("carbon_price") or 0)
     tables["costs"] = cost_table(m, d, tables, flows, production, purchases, unmet, is_open,
                                  level_val, lane_on, sol, price)
+    tables["cost_to_serve"] = cost_to_serve(d, flows, tables["costs"], "customer")
+    tables["product_cost"] = cost_to_serve(d, flows, tables["costs"], "product")
     tables["kpis"] = kpi_table(d, tables, flows, unmet)
     res.tables = tables
     return res
@@ -167,13 +169,25 @@ def kpi_table(d: DesignData, tables, flows, unmet) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kpi", "value", "unit"])
 
 
-def cost_to_serve(result: Result) -> pd.DataFrame:
-    """Transport cost into each customer per unit delivered (money/unit)."""
-    f = result.tables["flows"]
-    to_c = f[f["destination"].isin(result.tables["assignments"]["customer"])]
-    g = to_c.groupby("destination", as_index=False)[["quantity", "cost"]].sum()
-    g["cost_per_unit"] = g["cost"] / g["quantity"]
-    return g.rename(columns={"destination": "customer"})
+def cost_to_serve(d: DesignData, flows: pd.DataFrame, costs: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Cost to serve per customer (``by="customer"``) or per product (``by="product"``).
+
+    last_mile_cost: transport on the lanes into customers, traced exactly. allocated_cost: every
+    other cost of the design (facilities, production, purchases, upstream transport, handling,
+    carbon; not the unmet penalty) shared in proportion to units delivered. Their sum over all
+    rows is the design's total cost less the unmet penalty.
+    """
+    to_c = flows[flows["destination"].map(d.kind).eq("customer")]
+    key = "destination" if by == "customer" else "product"
+    g = to_c.groupby(key, as_index=False)[["quantity", "cost"]].sum()
+    g = g.rename(columns={key: by, "quantity": "delivered", "cost": "last_mile_cost"})
+    c = costs.set_index("category")["cost"]
+    pool = float(c.sum() - c.get("unmet_penalty", 0.0) - g["last_mile_cost"].sum())
+    units = float(g["delivered"].sum())
+    g["allocated_cost"] = pool * g["delivered"] / units if units else 0.0
+    g["cost_to_serve"] = g["last_mile_cost"] + g["allocated_cost"]
+    g["cost_per_unit"] = g["cost_to_serve"] / g["delivered"]
+    return g
 
 
 def add_regret(res: Result, net: Network, o, so) -> None:
