@@ -1,0 +1,193 @@
+"""Guaranteed-service safety-stock placement on a stage graph: ``supplynet.gsm``.
+
+Decides the outbound service time S_k of every stage so that the holding cost of safety
+stock, sum_k h_k z_sigma_k sqrt(SI_k + T_k - S_k), is least (Simpson 1958; Graves & Willems
+2000). Forest-shaped graphs are solved by the tree DP (``gsm_dp``), any acyclic graph by the
+exact MIP (``gsm_mip``) through HiGHS; see models/buffers.md for the formulation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..errors import OptionsError
+from ..options import SolveOptions, split_options
+from ..results import Result
+from .gsm_graph import UNBOUNDED, Optimum, StageData, canonical, infeasibility, prepare
+
+METHODS = ("auto", "mip", "dp")
+
+
+@dataclass
+class GsmOptions:
+    """Options of ``gsm`` (solver options such as time_limit go to SolveOptions).
+
+    Attributes:
+        method: "auto" (tree DP when the undirected stage graph is a forest, MIP otherwise),
+            "dp" or "mip".
+        force_buffer: stages that must hold safety stock (net replenishment time >= 1).
+        forbid_buffer: stages that must not hold safety stock (net replenishment time = 0).
+        max_service_time: {stage: periods} caps on the outbound service time S_k.
+        include_pipeline: add the pipeline stock cost sum_k h_k mean_k T_k (a constant: lead
+            times are data, so it never changes the decisions) to the objective.
+        compare_policies: also solve the reference policies for the ``policies`` table.
+        reduce: presolve the MIP (fold pendant trees into their neighbours by DP, drop stages
+            whose safety stock costs nothing); off = the plain MIP on the whole graph.
+    """
+
+    method: str = "auto"
+    force_buffer: Iterable = ()
+    forbid_buffer: Iterable = ()
+    max_service_time: Mapping | None = None
+    include_pipeline: bool = False
+    compare_policies: bool = True
+    reduce: bool = True
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise OptionsError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if isinstance(self.force_buffer, str):
+            self.force_buffer = [self.force_buffer]
+        if isinstance(self.forbid_buffer, str):
+            self.forbid_buffer = [self.forbid_buffer]
+        self.force_buffer = list(self.force_buffer or ())
+        self.forbid_buffer = list(self.forbid_buffer or ())
+        if self.max_service_time is not None and not isinstance(self.max_service_time, Mapping):
+            raise OptionsError("max_service_time must be a {stage: periods} mapping")
+
+
+def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions | None = None,
+             reduce: bool = True) -> Optimum:
+    """Optimal outbound service times of ``data`` (status infeasible with reasons if none)."""
+    reasons = infeasibility(data)
+    if reasons:
+        return Optimum("infeasible", message="; ".join(reasons), method=method)
+    use_dp = method == "dp" or (method == "auto" and data.is_forest() and not data.exact_si.any())
+    if use_dp:
+        if not data.is_forest():
+            raise OptionsError("method='dp' needs a stage graph whose undirected graph is a forest "
+                               "(no two paths between any two stages); use method='mip'")
+        if data.exact_si.any():
+            raise OptionsError("method='dp' cannot force a buffer at a stage with lead time 0; "
+                               "use method='mip'")
+        from .gsm_dp import solve_tree
+
+        t0 = time.perf_counter()
+        sol = solve_tree(data)
+        t1 = time.perf_counter()
+        if sol.status != "optimal":
+            return Optimum("infeasible", method="dp", solve_seconds=t1 - t0,
+                           message="no service times satisfy the bounds and what-if controls")
+        S = canonical(data, sol.S)
+        cost = data.cost_of(S)[0]
+        return Optimum("optimal", S, cost, cost, "dp", "tree DP (Graves & Willems 2000)",
+                       solve_seconds=t1 - t0)
+    from .gsm_mip import solve_mip
+
+    return solve_mip(data, solve_options or SolveOptions(), reduce=reduce)
+
+
+def _policy_rows(graph: nx.DiGraph, data: StageData, best: Optimum, opts: GsmOptions,
+                 solve_options: SolveOptions, pipeline: float) -> pd.DataFrame:
+    caps = opts.max_service_time
+    rows = [("optimal", best.status, best.objective)]
+    S0 = np.zeros(data.n, dtype=np.int64)
+    rows.append(("buffer every stage", "optimal", data.cost_of(S0)[0]))
+    for name, keep in (("buffer finished goods only", data.finished),
+                       ("buffer customer-facing stages only", data.is_demand)):
+        forbid = [data.ids[k] for k in range(data.n) if not keep[k]]
+        d = prepare(graph, forbid_buffer=forbid, max_service_time=caps)
+        o = optimize(d, opts.method if opts.method != "dp" or d.is_forest() else "mip",
+                     solve_options, opts.reduce)
+        rows.append((name, o.status, o.objective))
+    out = []
+    ref = best.objective
+    for name, status, cost in rows:
+        total = None if cost is None else cost + pipeline
+        out.append({"policy": name, "status": status, "safety_stock_cost": cost, "cost": total,
+                    "vs_optimal": (None if cost is None or not ref else cost / ref - 1.0)})
+    return pd.DataFrame(out)
+
+
+def stage_table(data: StageData, S: np.ndarray) -> pd.DataFrame:
+    """Per-stage service times, net replenishment times, stocks and roles of a solution."""
+    _, SI, tau = data.cost_of(S)
+    ss = data.zsigma * np.sqrt(np.maximum(tau, 0))
+    quoted = np.where(data.quoted == UNBOUNDED, np.nan, data.quoted.astype(float))
+    return pd.DataFrame({
+        "stage": data.ids,
+        "lead_time": data.T,
+        "holding_cost": data.h,
+        "demand_mean": data.mean,
+        "z_sigma": data.zsigma,
+        "max_service_time": quoted,
+        "inbound_service_time": SI,
+        "outbound_service_time": np.asarray(S),
+        "net_replenishment_time": tau,
+        "safety_stock": ss,
+        "safety_stock_value": data.h * ss,
+        "base_stock": data.mean * tau + ss,
+        "pipeline_stock": data.mean * data.T,
+        "role": np.where(tau > 0, "decoupling point", "pull"),
+    })
+
+
+def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
+    """Optimal guaranteed-service safety stocks of a stage graph.
+
+    Args:
+        stages: a ``networkx.DiGraph`` of stages (attributes in ``supplynet.models.gsm_graph``)
+            or a path readable by ``read_stage_graph``.
+        **options: ``GsmOptions`` fields (method, force_buffer, forbid_buffer,
+            max_service_time, include_pipeline, compare_policies, reduce) and ``SolveOptions``
+            fields (time_limit, mip_gap, threads, log, ...).
+
+    Returns:
+        Result(model="gsm") with tables ``stages`` (service times in periods, safety stock in
+        units, safety_stock_value = holding cost of that stock in money per period, base stock,
+        role), ``costs`` (category, cost in money per period; sums to the objective),
+        ``policies`` (reference policies and their costs) and ``kpis``.
+    """
+    if isinstance(stages, str | Path):
+        from .gsm_io import read_stage_graph
+
+        stages = read_stage_graph(stages)
+    opts, solve_options = split_options(GsmOptions, options)
+    t0 = time.perf_counter()
+    data = prepare(stages, opts.force_buffer, opts.forbid_buffer, opts.max_service_time)
+    prep = time.perf_counter() - t0
+    best = optimize(data, opts.method, solve_options, opts.reduce)
+    pipeline = float(np.sum(data.h * data.mean * data.T)) if opts.include_pipeline else 0.0
+    result = Result(model="gsm", status=best.status, message=best.message, options=opts,
+                    build_seconds=prep + best.build_seconds,
+                    handoff_seconds=best.handoff_seconds, solve_seconds=best.solve_seconds,
+                    solution=best.solution)
+    if best.S is None:
+        result.diagnosis = pd.DataFrame({"message": best.message.split("; ")})
+        return result
+    table = stage_table(data, best.S)
+    costs = [{"category": "safety stock", "cost": float(table["safety_stock_value"].sum())}]
+    if opts.include_pipeline:
+        costs.append({"category": "pipeline stock", "cost": pipeline})
+    result.objective = float(sum(c["cost"] for c in costs))
+    result.bound = None if best.bound is None else min(best.bound + pipeline, result.objective)
+    result.gap = (0.0 if not result.objective else
+                  max(0.0, (result.objective - result.bound) / abs(result.objective)))
+    result.start_values = {str(s): int(v) for s, v in zip(data.ids, best.S, strict=True)}
+    kpis = [("stages", data.n, ""), ("decoupling points", int((table["role"] != "pull").sum()), ""),
+            ("safety stock", float(table["safety_stock"].sum()), "units"),
+            ("safety stock cost", costs[0]["cost"], "money/period")]
+    result.tables = {"stages": table, "costs": pd.DataFrame(costs),
+                     "kpis": pd.DataFrame(kpis, columns=["kpi", "value", "unit"])}
+    result.message = best.message or f"solved by {best.method}"
+    if opts.compare_policies:
+        result.tables["policies"] = _policy_rows(stages, data, best, opts, solve_options, pipeline)
+    return result

@@ -1,0 +1,164 @@
+"""Randomized cross-checks of the three GSM algorithms.
+
+- the full MIP (no elimination) equals the tree DP on hundreds of random trees;
+- on small random acyclic graphs with undirected cycles, the full MIP and the reduced MIP
+  (elimination, column generation, reduced-cost fixing, forced even when small) equal a
+  brute-force enumeration of every vector of outbound service times, with what-if controls.
+The brute force below uses only the problem's definition, none of supplynet's code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import supplynet as sn
+from supplynet.models.gsm_graph import prepare
+from supplynet.models.gsm_mip import solve_mip
+from supplynet.options import SolveOptions
+
+
+def random_graph(rng: np.random.Generator, n: int, tree: bool, t_max: int = 3,
+                 zero_costs: bool = True, density: float = 0.45) -> nx.DiGraph:
+    g = nx.DiGraph()
+    hs = [0.0, 0.5, 1.0, 2.0, 3.5] if zero_costs else [0.5, 1.0, 2.0, 3.5]
+    zs = [0.0, 1.0, 1.7, 3.0] if zero_costs else [1.0, 1.7, 3.0]
+    for i in range(n):
+        attrs = {"lead_time": int(rng.integers(0, t_max + 1)),
+                 "holding_cost": float(rng.choice(hs)), "z_sigma": float(rng.choice(zs))}
+        if rng.random() < 0.3:
+            attrs["external_service_time"] = int(rng.integers(0, 3))
+        if rng.random() < 0.35:
+            attrs["max_service_time"] = int(rng.integers(0, 3))
+        g.add_node(f"s{i}", **attrs)
+    if tree:
+        for i in range(1, n):
+            j = int(rng.integers(0, i))
+            u, v = (f"s{j}", f"s{i}") if rng.random() < 0.5 else (f"s{i}", f"s{j}")
+            g.add_edge(u, v)
+    else:
+        for i in range(n):
+            for j in range(i + 1, n):
+                if rng.random() < density:
+                    g.add_edge(f"s{i}", f"s{j}")
+    return g
+
+
+def brute_force(g: nx.DiGraph, force=(), forbid=(), caps=None) -> float | None:
+    """min sum h z_sigma sqrt(tau) over all integer S, SI_k = max(ext_k, S of suppliers)."""
+    caps = caps or {}
+    nodes = list(nx.topological_sort(g))
+    pos = {s: i for i, s in enumerate(nodes)}
+    a = [g.nodes[s] for s in nodes]
+    T = np.array([x["lead_time"] for x in a])
+    ext = np.array([x.get("external_service_time", 0) for x in a])
+    top = int(T.sum() + ext.max())
+    ranges = []
+    for s, x in zip(nodes, a, strict=True):
+        hi = top
+        for cap in (x.get("max_service_time"), caps.get(s)):
+            if cap is not None:
+                hi = min(hi, cap)
+        ranges.append(range(hi + 1))
+    S = np.array(list(itertools.product(*ranges)), dtype=np.int64)
+    cost = np.zeros(len(S))
+    ok = np.ones(len(S), dtype=bool)
+    for s, x in zip(nodes, a, strict=True):
+        k = pos[s]
+        si = np.full(len(S), ext[k])
+        for p in g.predecessors(s):
+            si = np.maximum(si, S[:, pos[p]])
+        tau = si + T[k] - S[:, k]
+        ok &= tau >= (1 if s in force else 0)
+        if s in forbid:
+            ok &= tau == 0
+        cost += x["holding_cost"] * x["z_sigma"] * np.sqrt(np.maximum(tau, 0))
+    return float(cost[ok].min()) if ok.any() else None
+
+
+def test_mip_equals_tree_dp_on_random_trees():
+    rng = np.random.default_rng(20240601)
+    checked = 0
+    for _ in range(200):
+        g = random_graph(rng, int(rng.integers(2, 8)), tree=True)
+        dp = sn.gsm(g, method="dp", compare_policies=False)
+        mip = sn.gsm(g, method="mip", reduce=False, compare_policies=False)
+        assert dp.status == mip.status == "optimal"
+        assert mip.objective == pytest.approx(dp.objective, rel=1e-7, abs=1e-7)
+        checked += 1
+    assert checked == 200
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 9))
+def test_tree_dp_equals_mip_property(seed, n):
+    g = random_graph(np.random.default_rng(seed), n, tree=True, t_max=4)
+    dp = sn.gsm(g, method="dp", compare_policies=False)
+    mip = sn.gsm(g, method="mip", reduce=False, compare_policies=False)
+    assert mip.objective == pytest.approx(dp.objective, rel=1e-7, abs=1e-7)
+
+
+def _what_if(rng, g):
+    nodes = list(g)
+    force = [s for s in nodes if rng.random() < 0.15]
+    forbid = [s for s in nodes if s not in force and rng.random() < 0.15]
+    caps = {s: int(rng.integers(0, 4)) for s in nodes if rng.random() < 0.15}
+    return force, forbid, caps
+
+
+def test_mip_equals_brute_force_on_random_general_graphs():
+    rng = np.random.default_rng(7)
+    cycles = 0
+    paths: dict[str, int] = {}
+    for trial in range(80):
+        n = int(rng.integers(3, 7))
+        g = random_graph(rng, n, tree=False, t_max=2, zero_costs=trial % 4 == 0,
+                         density=0.6)
+        top = sum(a["lead_time"] for _, a in g.nodes(data=True)) + 3
+        if top ** n > 3_000_000:
+            continue
+        force, forbid, caps = _what_if(rng, g) if trial % 2 else ((), (), {})
+        want = brute_force(g, force, forbid, caps)
+        opts = dict(force_buffer=force, forbid_buffer=forbid, max_service_time=caps,
+                    compare_policies=False)
+        full = sn.gsm(g, method="mip", reduce=False, **opts)
+        data = prepare(g, force, forbid, caps)
+        reduced = solve_mip(data, SolveOptions(), reduce=True, direct_pairs=0)
+        if want is None:
+            assert full.status == "infeasible" and reduced.status == "infeasible"
+            continue
+        assert full.status == "optimal", full.message
+        assert reduced.status == "optimal", reduced.message
+        assert full.objective == pytest.approx(want, rel=1e-7, abs=1e-7)
+        assert reduced.objective == pytest.approx(want, rel=1e-7, abs=1e-7)
+        # the reported plan satisfies the controls
+        stt = full.stages.set_index("stage")
+        for s in force:
+            assert stt.loc[s, "net_replenishment_time"] >= 1
+        for s in forbid:
+            assert stt.loc[s, "net_replenishment_time"] == 0
+        for s, c in caps.items():
+            assert stt.loc[s, "outbound_service_time"] <= c
+        if not nx.is_forest(g.to_undirected()):
+            cycles += 1
+        path = reduced.message.split(" ")[0]
+        paths[path] = paths.get(path, 0) + 1
+    assert cycles >= 30
+    # every route of the reduced solver was taken: elimination only, LP closing the gap, MIP
+    assert {"solved", "LP", "MIP"} <= set(paths), paths
+
+
+def test_brute_force_agrees_on_a_hand_case():
+    """The brute force itself, on the serial case of test_gsm_hand (optimum 5 sqrt 2)."""
+    g = nx.DiGraph()
+    g.add_node("1", lead_time=2, holding_cost=1.0, z_sigma=1.0)
+    g.add_node("2", lead_time=1, holding_cost=2.0, z_sigma=1.0)
+    g.add_node("3", lead_time=1, holding_cost=4.0, z_sigma=1.0, max_service_time=0)
+    g.add_edges_from([("1", "2"), ("2", "3")])
+    assert brute_force(g) == pytest.approx(5 * math.sqrt(2))
