@@ -6,8 +6,10 @@ distribution chains most downstream (DCs, retail), mixed chains are wide in the 
 Arcs go from a lower level to a higher one (mostly to the next level, ``skip`` share to any
 lower level, which creates undirected cycles of odd length as in real chains). ``tree=True``
 keeps only a spanning tree (each assembly stage has one customer, each distribution stage one
-supplier). Lead times are whole periods, holding costs follow the value added along the BOM
-(Graves & Willems 2000: h = rate x cumulative cost), demand sits at the last level.
+supplier). Lead times are whole periods; holding cost = rate x value / 52 (Graves & Willems
+2000 use rate x cumulative cost) where a stage's value is its value added plus its share of
+its suppliers' values (each supplier's value split evenly over its customers, so values stay
+bounded in dense graphs); demand sits at the stages without customers.
 
 Usage: ``python benchmarks/gsm_generate.py 500 mixed --arcs 4 --seed 1 --out g.json``
 """
@@ -51,8 +53,8 @@ def generate(n: int = 100, kind: str = "mixed", arcs: float = 2.0, levels: int |
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     rng = np.random.default_rng(seed)
-    if levels is None:
-        levels = n if kind == "serial" else int(min(10, max(3, round(np.log2(max(n, 2)) - 1))))
+    if levels is None:  # Willems (2008) chains: parts, manufacturing, transport, DCs, retail
+        levels = n if kind == "serial" else int(3 + round(np.log10(max(n, 10))))
     sizes = level_sizes(n, levels, kind)
     levels = len(sizes)
     level_of: list[int] = []
@@ -94,13 +96,17 @@ def generate(n: int = 100, kind: str = "mixed", arcs: float = 2.0, levels: int |
     # lead times, costs, demand
     T = rng.integers(1, lt_max + 1, size=n)
     added = np.where(np.array(level_of) == 0, rng.uniform(1, 100, n), rng.uniform(0.5, 20, n))
-    q = {e: (1.0 if rng.random() < 0.8 else float(rng.integers(2, 5))) for e in sorted(edges)}
+    q = {e: (1.0 if kind == "serial" or rng.random() < 0.8 else float(rng.integers(2, 5)))
+         for e in sorted(edges)}
     preds: dict[int, list[int]] = {i: [] for i in range(n)}
     for u, v in edges:
         preds[v].append(u)
+    outdeg = np.zeros(n)
+    for u, _ in edges:
+        outdeg[u] += 1
     cum = np.zeros(n)
     for i in sorted(range(n), key=lambda i: level_of[i]):
-        cum[i] = added[i] + sum(q[(u, i)] * cum[u] for u in preds[i])
+        cum[i] = added[i] + sum(q[(u, i)] * cum[u] / outdeg[u] for u in preds[i])
     sinks = {i for i in range(n)} - {u for u, _ in edges}
     for i in range(n):
         attrs = {"lead_time": int(T[i]), "holding_cost": float(holding_rate * cum[i] / 52.0)}

@@ -392,9 +392,8 @@ def infeasibility(data: StageData) -> list[str]:
         if cap != UNBOUNDED and lo_s[k] > cap:
             out.append(f"stage {data.ids[k]!r}: without stock there its outbound service time is at "
                        f"least {lo_s[k]} periods, above its max_service_time {cap}")
-        if data.exact_si[k] and data.ext[k] < 1 and not any(
-                data.s_max[i] >= 1 and not data.tau_zero[i] for i in data.preds[k]) and not any(
-                data.s_max[i] >= 1 for i in data.preds[k]):
+        if data.exact_si[k] and data.ext[k] < 1 and not any(data.s_max[i] >= 1
+                                                             for i in data.preds[k]):
             out.append(f"stage {data.ids[k]!r} is forced to hold stock but its lead time is 0 and no "
                        "supplier can quote a service time of 1 period or more")
     return out

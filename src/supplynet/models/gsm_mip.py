@@ -240,17 +240,18 @@ def _pairs_of(idx: MipIndex, S: np.ndarray, SI: np.ndarray) -> np.ndarray:
 
 
 def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
-              direct_pairs: int = 20000) -> Optimum:
+              direct_pairs: int = 20000, lp_pairs: int = 150000) -> Optimum:
     """Exact optimum: eliminate by DP, then the pair MIP on the 2-core (see models/buffers.md).
 
     With ``reduce``: (1) ``gsm_dp.fold`` eliminates stages with one neighbour and free stages;
     (2) an incumbent from the spanning-tree DP and large-neighbourhood search; (3) when the core
-    has more than ``direct_pairs`` pairs, the LP relaxation by column generation, rounding of its
-    solution, and reduced-cost fixing of every pair that cannot beat the incumbent; (4) the MIP
-    on the remaining pairs, started from the incumbent. Without ``reduce``: the MIP on all pairs.
+    has more than ``direct_pairs`` pairs: the Lagrangian bound and, on at most ``lp_pairs``
+    surviving pairs, the LP relaxation by column generation with rounding of its solution; each
+    bound removes every pair that cannot be in a solution cheaper than the incumbent; (4) the
+    MIP on the remaining pairs, started from the incumbent. Without ``reduce``: the MIP on all.
     """
     from .gsm_dp import Folded, fold, tree_heuristic
-    from .gsm_search import lns, lp_bound
+    from .gsm_search import lagrangian, lns
 
     t0 = time.perf_counter()
     folded = fold(data) if reduce else Folded(core=np.ones(data.n, dtype=bool))
@@ -275,36 +276,37 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     if isinstance(given, dict) and given and all(str(s) in given for s in data.ids):
         best = repair(data, np.array([int(given[str(s)]) for s in data.ids]))
     if reduce:
+        # more search time when the core is too large for the LP step (the MIP then mostly
+        # improves on the incumbent rather than proving it)
+        share = (0.15, 15.0) if len(idx.pair_k) > lp_pairs else (0.05, 5.0)
         for cand in (tree_heuristic(data), best):
             if cand is not None:
-                cand = lns(data, cand, seconds=_budget(options, 0.05, 5.0))
+                cand = lns(data, cand, seconds=_budget(options, *share))
                 if best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]:
                     best = cand
-    note = ""
-    lower = None
+    notes, lower = [], None
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
-        SI_best = inbound_times(data, best)
-        top = np.minimum(core_data.s_max[idx.pair_k],
-                         idx.pair_a + core_data.T[idx.pair_k] - core_data.tau_min[idx.pair_k])
-        start = _pairs_of(idx, best, SI_best) | (idx.pair_b == top) | (idx.pair_b == 0)
-        lp, red, w = lp_bound(core_data, core, idx, start, options)
-        lower = lp + folded.constant
-        S_lp, SI_lp = read_service_times(core_data, idx, w)
-        cand = repair(data, folded.recover(data.n, S_lp, SI_lp)[0])
-        if cand is not None:
-            cand = lns(data, cand, seconds=_budget(options, 0.05, 5.0))
-            if data.cost_of(cand)[0] < data.cost_of(best)[0]:
-                best = cand
         upper = data.cost_of(best)[0]
-        if upper - lower <= max(options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9):
+        if len(idx.pair_k) > lp_pairs:
+            lower, pair_lb = lagrangian(core_data, core, idx, upper, _budget(options, 0.1, 10.0),
+                                        folded.constant)
+            keep = (pair_lb <= upper + 1e-7 * max(1.0, abs(upper))) | _incumbent(idx, data, best)
+            notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(idx.pair_k)} pairs")
+            idx = idx.subset(keep)
+        if len(idx.pair_k) <= lp_pairs:
+            found = _lp_step(data, core_data, folded, idx, best, options, t0)
+            if found is not None:
+                lp_lower, keep, best = found
+                lower = lp_lower if lower is None else max(lower, lp_lower)
+                notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
+                idx = idx.subset(keep)
+        upper = data.cost_of(best)[0]
+        if lower is not None and upper - lower <= max(options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9):
             return Optimum("optimal", canonical(data, best), upper, lower, "mip",
-                           f"LP relaxation of the pair MIP on {int(core.sum())} of {data.n} "
-                           f"stages closed the gap (column generation, {len(idx.pair_k)} pairs)",
+                           f"bounds closed the gap on {int(core.sum())} of {data.n} stages "
+                           f"after elimination ({'; '.join(notes)})",
                            build_seconds=time.perf_counter() - t0)
-        keep = red <= (upper - lower) + 1e-7 * max(1.0, abs(upper))
-        keep |= _pairs_of(idx, best, SI_best := inbound_times(data, best))
-        note = f"{int(keep.sum())} of {len(idx.pair_k)} pairs kept by reduced-cost fixing; "
-        idx = idx.subset(keep)
+    note = "".join(f"{x}; " for x in notes)
     m, idx = build(core_data, core, idx=idx)
     opts = options.replace(mip_start=start_from(core_data, core, best) if best is not None else None)
     if options.time_limit is not None:
@@ -328,8 +330,38 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     out.S = S
     out.objective = data.cost_of(S)[0]
     bound = (sol.bound if sol.bound is not None else -np.inf) + folded.constant
-    out.bound = bound if lower is None else max(bound, lower) if sol.status != "optimal" else bound
+    out.bound = bound if lower is None or sol.status == "optimal" else max(bound, lower)
     return out
+
+
+def _incumbent(idx: MipIndex, data: StageData, S: np.ndarray) -> np.ndarray:
+    return _pairs_of(idx, S, inbound_times(data, S))
+
+
+def _lp_step(data, core_data, folded, idx, best, options, t0):
+    """LP bound by column generation, rounding of the LP solution, reduced-cost fixing.
+
+    Returns (LP bound, pairs to keep, incumbent) or None when the LP runs out of time."""
+    from .gsm_search import lns, lp_bound
+
+    core = folded.core
+    top = np.minimum(core_data.s_max[idx.pair_k],
+                     idx.pair_a + core_data.T[idx.pair_k] - core_data.tau_min[idx.pair_k])
+    start = _incumbent(idx, data, best) | (idx.pair_b == top) | (idx.pair_b == 0)
+    lp = lp_bound(core_data, core, idx, start, options, seconds=_budget(options, 0.4, 600.0))
+    if lp is None:
+        return None
+    value, red, w = lp
+    lower = value + folded.constant
+    S_lp, SI_lp = read_service_times(core_data, idx, w)
+    cand = repair(data, folded.recover(data.n, S_lp, SI_lp)[0])
+    if cand is not None:
+        cand = lns(data, cand, seconds=_budget(options, 0.05, 5.0))
+        if data.cost_of(cand)[0] < data.cost_of(best)[0]:
+            best = cand
+    upper = data.cost_of(best)[0]
+    keep = (red <= (upper - lower) + 1e-7 * max(1.0, abs(upper))) | _incumbent(idx, data, best)
+    return lower, keep, best
 
 
 def _budget(options: SolveOptions, share: float, cap: float) -> float:

@@ -176,15 +176,19 @@ def lns(data: StageData, S: np.ndarray, iterations: int = 500, patience: int = 3
 
 
 def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, options,
-             batch: int = 20000, max_rounds: int = 200):
+             batch: int = 20000, max_rounds: int = 200, seconds: float | None = None):
     """LP relaxation of the pair MIP over all pairs of ``idx``, by column generation.
 
     Returns (LP value, reduced cost of every pair, LP value of every pair (0 outside the
-    master)). The master starts from ``start_mask`` (it must hold a feasible solution's pairs);
-    each round adds the ``batch`` pairs of most negative reduced cost.
+    master)), or None when ``seconds`` run out first. The master starts from ``start_mask`` (it
+    must hold a feasible solution's pairs); each round adds the ``batch`` pairs of most negative
+    reduced cost.
     """
+    import time
+
     import highspy
 
+    t_end = None if seconds is None else time.perf_counter() + seconds
     from ..solve import compile_model, make_highs, pass_model
     from .gsm_mip import build
 
@@ -205,7 +209,14 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
     ncols = len(cm.columns)
     cost = idx.pair_cost
     for _ in range(max_rounds):
+        if t_end is not None:
+            left = t_end - time.perf_counter()
+            if left <= 0:
+                return None
+            h.setOptionValue("time_limit", left)
         h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            return None
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"pair LP ended with {h.modelStatusToString(h.getModelStatus())}")
         sol = h.getSolution()
@@ -230,3 +241,66 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
     x = np.asarray(sol.col_value)
     w = np.where(col_of >= 0, x[np.maximum(col_of, 0)], 0.0)
     return float(h.getInfo().objective_function_value), d, w
+
+
+def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: float = 5.0,
+               constant: float = 0.0, max_iter: int = 3000):
+    """Lagrangian dual of the pair MIP with the order rows z[k, s] >= x[i, s] dualized.
+
+    For multipliers lam >= 0 on those rows each stage picks its cheapest pair under
+    c_kab + sum_{s <= b} sum_j lam[k, j, s] - sum_{s <= a} sum_i lam[i, k, s]; the sum of the
+    stage minima (+ ``constant``) is a lower bound L(lam) for any lam. Subgradient ascent with
+    Polyak steps towards ``upper``. Returns (best bound, per-pair bound: L + modified cost of
+    the pair - its stage's minimum, i.e. the least cost of any solution using that pair).
+    """
+    import time
+
+    t_end = time.perf_counter() + seconds
+    ck = np.flatnonzero(core)
+    loc = np.full(data.n, -1, dtype=np.int64)
+    loc[ck] = np.arange(len(ck))
+    arcs = [(i, k) for i, k in data.arcs.tolist() if core[i] and core[k]]
+    lo = np.array([int(data.ext[k]) + 1 for _, k in arcs], dtype=np.int64)
+    hi = np.array([int(data.s_max[i]) for i, _ in arcs], dtype=np.int64)
+    cnt = np.maximum(hi - lo + 1, 0)
+    ri = np.repeat(np.array([loc[i] for i, _ in arcs], dtype=np.int64), cnt)
+    rk = np.repeat(np.array([loc[k] for _, k in arcs], dtype=np.int64), cnt)
+    rs = (np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(cnt.sum())
+          ) if cnt.sum() else np.zeros(0, dtype=np.int64)
+    width = int(max(data.s_max[ck].max(initial=0), data.si_max[ck].max(initial=0))) + 2
+    nk = len(ck)
+    pk, pa, pb, cost = loc[idx.pair_k], idx.pair_a, idx.pair_b, idx.pair_cost
+    starts = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
+    counts = np.diff(np.r_[starts, len(pk)])
+    lam = np.zeros(len(rs))
+    best_l, best_ct, best_min = -np.inf, cost, None
+    theta, stall = 1.0, 0
+    for _ in range(max_iter):
+        mu_s = np.bincount(ri * width + rs, weights=lam, minlength=nk * width).reshape(nk, width)
+        mu_i = np.bincount(rk * width + rs, weights=-lam, minlength=nk * width).reshape(nk, width)
+        ct = cost + np.cumsum(mu_s, axis=1)[pk, pb] + np.cumsum(mu_i, axis=1)[pk, pa]
+        mins = np.minimum.reduceat(ct, starts)
+        value = float(mins.sum()) + constant
+        if value > best_l + 1e-12 * max(1.0, abs(value)):
+            best_l, best_ct, best_min, stall = value, ct, mins, 0
+        else:
+            stall += 1
+            if stall >= 30:
+                theta, stall = theta / 2, 0
+        if upper - best_l <= 1e-9 * max(1.0, abs(upper)) or time.perf_counter() > t_end \
+                or theta < 1e-4 or not len(rs):
+            break
+        pos = np.flatnonzero(ct == np.repeat(mins, counts))
+        arg = pos[np.searchsorted(pos, starts)]
+        S_star, SI_star = pb[arg], pa[arg]
+        g = (S_star[ri] >= rs).astype(float) - (SI_star[rk] >= rs)
+        norm = float(g @ g)
+        if norm == 0:
+            break
+        # Polyak step towards a level between the best bound and the incumbent (a level at the
+        # incumbent itself overshoots when the gap is wide)
+        level = best_l + 0.1 * (upper - best_l)
+        lam = np.maximum(0.0, lam + theta * max(level - value, 1e-12 * abs(upper)) / norm * g)
+    if best_min is None:
+        return best_l, np.full(len(cost), best_l)
+    return best_l, best_l + best_ct - np.repeat(best_min, counts)
