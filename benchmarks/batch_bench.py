@@ -78,13 +78,19 @@ def scenarios(net: sn.Network, n: int, seed: int = 0) -> list[Scenario]:
 
 
 def measure(label: str, workers: int, run) -> tuple[dict, sn.Runs]:
-    t0 = time.perf_counter()
+    t0, epoch0 = time.perf_counter(), time.time()
     runs = run()
     wall = time.perf_counter() - t0
-    busy = float(pd.to_numeric(runs.status["seconds"]).sum())
+    st = runs.status
+    busy = float(pd.to_numeric(st["seconds"]).sum())
     n = len(runs)
+    # idle time of a worker between two of its scenarios: result and task (un)pickling, dispatch
+    st = st.sort_values(["worker", "started"])
+    gaps = (st["started"] - st.groupby("worker")["finished"].shift()).dropna()
     row = {"executor": label, "workers": workers, "scenarios": n, "wall_s": wall,
            "mean_scenario_s": busy / n, "overhead_per_scenario_ms": 1000 * (workers * wall - busy) / n,
+           "first_start_s": float(st["started"].min() - epoch0),
+           "gap_between_scenarios_ms": 1000 * float(gaps.mean()) if len(gaps) else 0.0,
            "failed": int((runs.status["status"] == "error").sum())}
     print(f"{label:>10}: {wall:7.1f} s wall, {busy / n:.3f} s per scenario in the worker, "
           f"overhead {row['overhead_per_scenario_ms']:.1f} ms per scenario", flush=True)
@@ -169,7 +175,9 @@ def main() -> None:
                              overhead_per_scenario_ms=table["overhead_per_scenario_ms"].round(1),
                              speed_up=table["speed_up"].round(2),
                              efficiency=table["efficiency"].round(2),
-                             overhead_pct_of_1s_solve=table["overhead_pct_of_1s_solve"].round(2))
+                             overhead_pct_of_1s_solve=table["overhead_pct_of_1s_solve"].round(2),
+                             first_start_s=table["first_start_s"].round(2),
+                             gap_between_scenarios_ms=table["gap_between_scenarios_ms"].round(1))
         md = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * len(shown.columns)]
         md += ["| " + " | ".join(str(v) for v in r) + " |" for r in shown.itertuples(index=False)]
         text = (f"`python benchmarks/batch_bench.py --record` ({time.strftime('%Y-%m-%d')}, "
@@ -181,6 +189,9 @@ def main() -> None:
                 "overhead per scenario = (workers x wall - sum of in-worker scenario seconds) / "
                 "scenarios, which includes starting the processes (spawn, importing pyomo and "
                 "supplynet) amortised over the batch; efficiency = serial wall / (workers x wall); "
+                "first_start_s = seconds from the call to the first scenario starting in a worker; "
+                "gap_between_scenarios_ms = mean idle time of a worker between two of its scenarios "
+                "(returning a result, receiving the next scenario); "
                 "the Dask cluster (LocalCluster, 1 thread per worker) is started and has imported "
                 "the model before the clock, as a long-lived cluster would. Starting "
                 f"{args.workers} spawn processes that import the model takes {start_up:.1f} s "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import socket
 import time
 import traceback
 import warnings
@@ -24,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from .batch_runs import Runs
+from .batch_runs import STATUS_COLUMNS, Runs
 from .batch_store import (
     fingerprint,
     network_hash,
@@ -84,11 +85,13 @@ def run_scenario(model: str | Callable, net, scenario: Scenario, options: dict[s
     """Apply ``scenario`` to ``net``, solve ``model`` and return a record (never raises).
 
     The record: scenario, status, objective, gap, seconds (wall, this function), error
-    (one line, for an exception), message, traceback and result (a Result or None).
+    (one line, for an exception), message, worker (host:pid), started / finished (epoch
+    seconds), traceback and result (a Result or None).
     ``net`` None uses the network the pool worker was started with.
     """
-    t0 = time.perf_counter()
-    rec: dict[str, Any] = {"scenario": scenario.name, "model": model_name}
+    t0, started = time.perf_counter(), time.time()
+    rec: dict[str, Any] = {"scenario": scenario.name, "model": model_name,
+                           "worker": f"{socket.gethostname()}:{os.getpid()}", "started": started}
     try:
         base = _WORKER["net"] if net is None else net
         fn = _resolve(model)
@@ -102,6 +105,7 @@ def run_scenario(model: str | Callable, net, scenario: Scenario, options: dict[s
         rec.update(status="error", objective=None, gap=None, error=_one_line(e), message="",
                    traceback=traceback.format_exc(), result=None)
     rec["seconds"] = time.perf_counter() - t0
+    rec["finished"] = started + rec["seconds"]
     return rec
 
 
@@ -279,9 +283,8 @@ def solve_many(model: str | Callable, net, scenarios: Iterable | str | Path, exe
 
     results = {s.name: records[s.name]["result"] for s in scs
                if records.get(s.name, {}).get("result") is not None}
-    status = pd.DataFrame([{c: records[s.name].get(c) for c in
-                            ("scenario", "status", "objective", "gap", "seconds", "error", "message")}
-                           for s in scs])
+    status = pd.DataFrame([{c: records[s.name].get(c) for c in STATUS_COLUMNS}
+                           for s in scs], columns=STATUS_COLUMNS)
     return Runs(model_name, results, status, {s.name: s for s in scs}, out_path,
                 time.perf_counter() - t_start, base=BASE)
 

@@ -12,7 +12,8 @@ import pandas as pd
 from .errors import SupplynetError
 from .results import Result
 
-STATUS_COLUMNS = ["scenario", "status", "objective", "gap", "seconds", "error", "message"]
+STATUS_COLUMNS = ["scenario", "status", "objective", "gap", "seconds", "error", "message",
+                  "worker", "started", "finished"]
 
 
 class Runs:
@@ -23,7 +24,9 @@ class Runs:
         results: {scenario: Result} for every scenario that produced a Result (any status
             but "error"), in scenario order.
         status: one row per scenario: scenario, status, objective (money), gap, seconds
-            (wall time in the worker), error (last line of the exception), message.
+            (wall time in the worker), error (last line of the exception), message, worker
+            (host:pid), started and finished (epoch seconds; empty for scenarios read back
+            from a folder).
         scenarios: {name: Scenario} solved (None for scenarios only read from a folder).
         out: the output folder, if any; wall_seconds: the batch's wall time.
     """
@@ -34,6 +37,9 @@ class Runs:
         self.model = model
         self.results = results
         self.status = status.reset_index(drop=True)
+        for c in STATUS_COLUMNS:
+            if c not in self.status.columns:
+                self.status[c] = None
         self.scenarios = scenarios or {}
         self.out = out
         self.wall_seconds = wall_seconds
