@@ -60,6 +60,18 @@ def test_stage_graph_and_optimum_by_hand():
     assert (st["mode"] == st["role"].map({"decoupling point": "push", "pull": "pull"})).all()
 
 
+def test_policies_by_hand():
+    """k = z sigma of W|F. Every stage buffers (S = 0): 0.2k sqrt3 + k + k. Finished goods only
+    (P|R holds nothing, so S_R = 2 + 1 = 3): min over S_F of k sqrt(4 - S_F) + k sqrt(S_F + 1)
+    = k sqrt5 (S_F = 4, concave); customer-facing only (W|F): S_F = 4 too, k sqrt5."""
+    k = NormalDist().inv_cdf(0.95) * math.hypot(20, 10)
+    p = sn.buffers(small()).policies.set_index("policy")["cost"]
+    assert p["buffer every stage"] == pytest.approx(0.2 * k * math.sqrt(3) + 2 * k)
+    assert p["buffer finished goods only"] == pytest.approx(k * math.sqrt(5))
+    assert p["buffer customer-facing stages only"] == pytest.approx(k * math.sqrt(5))
+    assert p["optimal"] <= p.min() + 1e-9
+
+
 def test_decoupling_table():
     r = sn.buffers(small(), compare_policies=False)
     d = r.decoupling.set_index("customer")

@@ -151,6 +151,8 @@ def stage_graph(net) -> tuple[nx.DiGraph, dict]:
                 arcs.append(((pl, c), (pl, par), float(q) / n_sources[(pl, par)]))
                 stages.add((pl, c))
     value = _value(net)
+    finished = {p for p, k in zip(net.products["id"].tolist(), net.products["kind"].tolist(),
+                                  strict=True) if k == "finished"}
     rates = dict(zip(net.nodes["id"].tolist(), net.nodes["holding_rate"].tolist(), strict=True))
     default_rate = float(net.params.get("holding_rate") or 0.0)
     for n, p in sorted(stages):
@@ -158,7 +160,8 @@ def stage_graph(net) -> tuple[nx.DiGraph, dict]:
         rate = default_rate if rate is None or not math.isfinite(rate) else float(rate)
         T = max(made.get((n, p), 0), inbound_lt.get((n, p), 0))
         g.add_node(f"{n}{SEP}{p}", node=n, product=p, kind=kind.get(n), lead_time=T,
-                   holding_cost=value.get(p, 0.0) * rate, external_service_time=ext.get((n, p), 0))
+                   holding_cost=value.get(p, 0.0) * rate, external_service_time=ext.get((n, p), 0),
+                   finished_goods=p in finished)
     for u, v, q in arcs:
         g.add_edge(f"{u[0]}{SEP}{u[1]}", f"{v[0]}{SEP}{v[1]}", quantity=q)
     # keep only stages from which some customer-facing stage can be reached

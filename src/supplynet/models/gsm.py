@@ -38,7 +38,8 @@ class GsmOptions:
         max_service_time: {stage: periods} caps on the outbound service time S_k.
         include_pipeline: add the pipeline stock cost sum_k h_k mean_k T_k (a constant: lead
             times are data, so it never changes the decisions) to the objective.
-        compare_policies: also solve the reference policies for the ``policies`` table.
+        compare_policies: also solve the reference policies for the ``policies`` table (two
+            more solves with the same solver options, usually much easier than the optimum).
         reduce: presolve the MIP (fold pendant trees into their neighbours by DP, drop stages
             whose safety stock costs nothing); off = the plain MIP on the whole graph.
     """
@@ -178,9 +179,13 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
     if opts.include_pipeline:
         costs.append({"category": "pipeline stock", "cost": pipeline})
     result.objective = float(sum(c["cost"] for c in costs))
-    result.bound = None if best.bound is None else min(best.bound + pipeline, result.objective)
-    result.gap = (0.0 if not result.objective else
-                  max(0.0, (result.objective - result.bound) / abs(result.objective)))
+    finite = best.bound is not None and np.isfinite(best.bound)
+    result.bound = min(best.bound + pipeline, result.objective) if finite else None
+    if result.bound is None:
+        result.gap = None
+    else:
+        result.gap = (0.0 if not result.objective else
+                      max(0.0, (result.objective - result.bound) / abs(result.objective)))
     result.start_values = {str(s): int(v) for s, v in zip(data.ids, best.S, strict=True)}
     kpis = [("stages", data.n, ""), ("decoupling points", int((table["role"] != "pull").sum()), ""),
             ("safety stock", float(table["safety_stock"].sum()), "units"),

@@ -240,15 +240,16 @@ def _pairs_of(idx: MipIndex, S: np.ndarray, SI: np.ndarray) -> np.ndarray:
 
 
 def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
-              direct_pairs: int = 20000, lp_pairs: int = 150000) -> Optimum:
+              direct_pairs: int = 20000, lp_pairs: int = 300000) -> Optimum:
     """Exact optimum: eliminate by DP, then the pair MIP on the 2-core (see models/buffers.md).
 
     With ``reduce``: (1) ``gsm_dp.fold`` eliminates stages with one neighbour and free stages;
     (2) an incumbent from the spanning-tree DP and large-neighbourhood search; (3) when the core
-    has more than ``direct_pairs`` pairs: the Lagrangian bound and, on at most ``lp_pairs``
-    surviving pairs, the LP relaxation by column generation with rounding of its solution; each
-    bound removes every pair that cannot be in a solution cheaper than the incumbent; (4) the
-    MIP on the remaining pairs, started from the incumbent. Without ``reduce``: the MIP on all.
+    has more than ``direct_pairs`` pairs: the LP relaxation by column generation with rounding
+    of its solution (at most ``lp_pairs`` pairs, else after Lagrangian pruning; the Lagrangian
+    bound also stands in when the LP runs out of time); each bound removes every pair that
+    cannot be in a solution cheaper than the incumbent; (4) the MIP on the remaining pairs,
+    started from the incumbent. Without ``reduce``: the MIP on all pairs.
     """
     from .gsm_dp import Folded, fold, tree_heuristic
     from .gsm_search import lagrangian, lns
@@ -286,20 +287,25 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
                     best = cand
     notes, lower = [], None
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
-        upper = data.cost_of(best)[0]
+        def lagrangian_step(idx):
+            ub = data.cost_of(best)[0]
+            low, pair_lb = lagrangian(core_data, core, idx, ub, _budget(options, 0.1, 10.0),
+                                      folded.constant)
+            keep = (pair_lb <= ub + 1e-7 * max(1.0, abs(ub))) | _incumbent(idx, data, best)
+            notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(keep)} pairs")
+            return low, idx.subset(keep)
+
         if len(idx.pair_k) > lp_pairs:
-            lower, pair_lb = lagrangian(core_data, core, idx, upper, _budget(options, 0.1, 10.0),
-                                        folded.constant)
-            keep = (pair_lb <= upper + 1e-7 * max(1.0, abs(upper))) | _incumbent(idx, data, best)
-            notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(idx.pair_k)} pairs")
+            lower, idx = lagrangian_step(idx)
+        found = (_lp_step(data, core_data, folded, idx, best, options)
+                 if len(idx.pair_k) <= lp_pairs else None)
+        if found is not None:
+            lp_lower, keep, best = found
+            lower = lp_lower if lower is None else max(lower, lp_lower)
+            notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
             idx = idx.subset(keep)
-        if len(idx.pair_k) <= lp_pairs:
-            found = _lp_step(data, core_data, folded, idx, best, options, t0)
-            if found is not None:
-                lp_lower, keep, best = found
-                lower = lp_lower if lower is None else max(lower, lp_lower)
-                notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
-                idx = idx.subset(keep)
+        elif lower is None:
+            lower, idx = lagrangian_step(idx)
         upper = data.cost_of(best)[0]
         if lower is not None and upper - lower <= max(options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9):
             return Optimum("optimal", canonical(data, best), upper, lower, "mip",
@@ -338,7 +344,7 @@ def _incumbent(idx: MipIndex, data: StageData, S: np.ndarray) -> np.ndarray:
     return _pairs_of(idx, S, inbound_times(data, S))
 
 
-def _lp_step(data, core_data, folded, idx, best, options, t0):
+def _lp_step(data, core_data, folded, idx, best, options):
     """LP bound by column generation, rounding of the LP solution, reduced-cost fixing.
 
     Returns (LP bound, pairs to keep, incumbent) or None when the LP runs out of time."""
