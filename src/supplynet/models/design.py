@@ -128,6 +128,12 @@ def _check_reachable(d: DesignData, soft: bool) -> None:
         raise InstanceError(problems)
 
 
+def _reachable_with(d: DesignData, keep: list[bool]) -> bool:
+    """Does every positive demand keep an arc into its customer?"""
+    return all(q <= 0 or any(keep[i] for i in d.arcs_in.get((c, p), ()))
+               for c, p, q in records(d.demand, ["customer", "product", "quantity"]))
+
+
 def build(net: Network, o: DesignOptions, so: SolveOptions | None = None
           ) -> tuple[pyo.ConcreteModel, DesignData]:
     """The design MIP over the network's sparse sets (see models/design.md).
@@ -147,7 +153,11 @@ def build(net: Network, o: DesignOptions, so: SolveOptions | None = None
         budget = 0.5 * so.time_limit if so.time_limit is not None else 120.0
         red = reduce_design(d, o, carbon_price(net, o), budget, so.threads)
         if red is not None and red.closed:
-            restrict_arcs(d, drop_closed_arcs(d, red.closed))
+            keep = drop_closed_arcs(d, red.closed)
+            if _reachable_with(d, keep):
+                restrict_arcs(d, keep)
+            else:  # cannot happen for sound fixings (the start serves everyone): ignore them
+                red = None
     m = pyo.ConcreteModel(name=f"design_{net.name}")
     m.reduction = red
     with PauseGC():

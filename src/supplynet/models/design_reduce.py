@@ -19,7 +19,10 @@ warehouse whose forced opening lifts the bound above ``UB`` is closed in every b
 can be fixed closed (likewise fixed open). The multipliers are the LP duals of a restricted
 master (the strong LP over a subset of warehouses, grown until no outside warehouse prices out),
 so ``L`` equals the strong LP bound; ``UB`` comes from the restricted MIP over the warehouses the
-LP opens. The caller keeps the fixings only if the final solve accepts the start of value ``UB``.
+LP opens. Probing strengthens it: re-solving the master with one warehouse forced open gives new
+multipliers and so new valid bounds for every warehouse (stopped after PROBE_FAILURES probes in
+a row fix nothing). The caller keeps the fixings only if the final solve reaches a design of value
+at most ``UB`` (otherwise it solves the unreduced model).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from .design_data import DesignData, _finite
 
 MIN_ARCS = 20_000  # below this many arcs the plain solve is already fast
 MAX_DENSE = 20_000_000  # warehouses x demand pairs held as a dense cost matrix
-PROBE_FAILURES = 3  # stop probing after this many probes in a row fix nothing  # warehouses x demand pairs held as a dense cost matrix
+PROBE_FAILURES = 3  # stop probing after this many probes in a row fix nothing
 
 
 @dataclass
@@ -70,7 +73,7 @@ class Reduction:
     def note(self) -> str:
         return (f"{len(self.closed)} of {self.warehouses} warehouses fixed closed"
                 + (f", {len(self.opened)} fixed open" if self.opened else "")
-                + f" by the Lagrangian bound {self.lower:.10g} against the start of value "
+                + f" by Lagrangian bounds (root bound {self.lower:.10g}) against a start of value "
                 f"{self.upper:.10g} ({self.seconds:.1f} s)")
 
 
@@ -149,8 +152,8 @@ def knapsacks(core: Core, u: np.ndarray) -> np.ndarray:
     qs = core.q[order]
     before = np.cumsum(qs, axis=1) - qs
     take = np.clip(core.cap[:, None] - before, 0.0, qs)
-    take[~(r < 0)] = 0.0
-    return np.where(take > 0, r * np.where(take > 0, take, 0.0), 0.0).sum(axis=1)
+    use = r < 0  # only items that pay (never a missing arc: its cost is inf)
+    return (np.where(use, r, 0.0) * np.where(use, take, 0.0)).sum(axis=1)
 
 
 def _select_parts(g: np.ndarray):
@@ -208,6 +211,7 @@ class _Master:
         self.xcols: dict[int, tuple[int, np.ndarray]] = {}  # i -> (first column, item indices)
 
     def add(self, i: int) -> None:
+        """Add warehouse i: y_i, its arcs, its throughput row and its linking rows."""
         core, h = self.core, self.h
         jj = np.flatnonzero(np.isfinite(core.cost[i]))
         c0 = h.getNumCol()
@@ -262,17 +266,14 @@ def _initial_members(core: Core, master: _Master) -> None:
         capacity += core.cap[i]
 
 
-def _upper_bound(core: Core, master: _Master, y: dict[int, float], seconds: float, threads: int):
-    """The restricted MIP over the warehouses the LP opens: (value, open set, flows) or None."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", int(threads))
-    h.passModel(master.h.getLp())
-    use = [i for i in master.members if y[i] > 1e-6]
-    drop = np.array([master.ycol[i] for i in master.members if y[i] <= 1e-6], dtype=np.int32)
-    if len(drop):
-        h.changeColsBounds(len(drop), drop, np.zeros(len(drop)), np.zeros(len(drop)))
-    ycols = np.array([master.ycol[i] for i in use], dtype=np.int32)
+def _upper_bound(core: Core, use: list[int], seconds: float, threads: int):
+    """The restricted MIP over the warehouses ``use`` (those the LP opens), stopped after its
+    root node: (value, open warehouses, model, x) or None."""
+    model = _Master(core, threads)
+    for i in use:
+        model.add(i)
+    h = model.h
+    ycols = np.array([model.ycol[i] for i in use], dtype=np.int32)
     h.changeColsIntegrality(len(ycols), ycols, np.ones(len(ycols), dtype=np.int32))
     h.setOptionValue("time_limit", float(max(seconds, 1.0)))
     h.setOptionValue("mip_rel_gap", 1e-4)
@@ -282,15 +283,15 @@ def _upper_bound(core: Core, master: _Master, y: dict[int, float], seconds: floa
     if info.primal_solution_status != 2:
         return None
     x = np.asarray(h.getSolution().col_value)
-    opened = [i for i in use if x[master.ycol[i]] > 0.5]
-    return float(info.objective_function_value) + core.const, opened, x
+    opened = [i for i in use if x[model.ycol[i]] > 0.5]
+    return float(info.objective_function_value) + core.const, opened, model, x
 
 
-def _probe(core: Core, master: _Master, i: int, limit: float, lower: float, tighten) -> bool:
+def _probe(core: Core, master: _Master, i: int, limit: float, lower: float, tighten) -> None:
     """Re-solve the master with warehouse i forced open and tighten every bound with the new
     multipliers. The dual simplex stops once the master's value clears the limit (with a margin,
     as the Lagrangian bound may sit a little below the master's value); if the bound then falls
-    short, the solve continues to optimality. Returns False when the master has no solution."""
+    short, the solve continues to optimality."""
     col = master.ycol[i]
     h = master.h
     h.changeColBounds(col, 1.0, 1.0)
@@ -298,14 +299,13 @@ def _probe(core: Core, master: _Master, i: int, limit: float, lower: float, tigh
         h.setOptionValue("objective_bound", limit - core.const + 0.2 * (limit - lower))
         r = master.solve(partial=True)
         if r is None:
-            return False
+            return
         opened_bound = tighten(r[1], r[2], i)
         if opened_bound <= limit and h.getModelStatus() == highspy.HighsModelStatus.kObjectiveBound:
             h.setOptionValue("objective_bound", np.inf)
             r = master.solve()
             if r is not None:
                 tighten(r[1], r[2], i)
-        return True
     finally:
         h.setOptionValue("objective_bound", np.inf)
         h.changeColBounds(col, 0.0, 1.0)
@@ -313,9 +313,8 @@ def _probe(core: Core, master: _Master, i: int, limit: float, lower: float, tigh
 
 def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: int = 40,
                 probe: bool = True) -> Reduction | None:
-    """Restricted-master LP for the multipliers, restricted MIP for UB, then Lagrangian fixing,
-    strengthened by probing: re-solving the master with one warehouse forced open (closed)
-    gives new multipliers, and so new valid bounds for every warehouse."""
+    """Restricted-master LP for the multipliers, restricted MIP for UB, Lagrangian fixing and
+    probing (module docstring); None if the LP or the restricted MIP fails within the budget."""
     t0 = time.perf_counter()
     nf = len(core.fac)
     D = float(core.q.sum())
@@ -340,10 +339,11 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
     lp, u, tau, sigma, y = res
     t_lp = time.perf_counter() - t0
 
-    ub = _upper_bound(core, master, y, time_budget - t_lp, threads)
+    use = [i for i in master.members if y[i] > 1e-6]
+    ub = _upper_bound(core, use, time_budget - t_lp, threads)
     if ub is None:
         return None
-    upper, opened_start, x = ub
+    upper, opened_start, ubmodel, x = ub
     t_ub = time.perf_counter() - t0 - t_lp
     limit = upper + 1e-9 * abs(upper) + 1e-6
     in_start = np.zeros(nf, dtype=bool)
@@ -376,19 +376,15 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
             if i not in master.ycol:
                 master.add(int(i))
             probes += 1
-            if _probe(core, master, i, limit, lower, tighten):
-                failures = 0
-            else:
-                failures += 1
-            if best_open[i] > limit:
-                failures = 0
+            _probe(core, master, i, limit, lower, tighten)
+            failures = 0 if best_open[i] > limit else failures + 1
     closed = [core.fac[i] for i in range(nf) if best_open[i] > limit and not in_start[i]]
     opened = [core.fac[i] for i in range(nf) if best_closed[i] > limit and in_start[i]]
     start_open = {f: 0.0 for f in core.fac}
     start_flow: dict[tuple[str, str, str], float] = {}
     for i in opened_start:
         start_open[core.fac[i]] = 1.0
-        c0, jj = master.xcols[i]
+        c0, jj = ubmodel.xcols[i]
         v = x[c0:c0 + len(jj)]
         for j, val in zip(jj[v > 0], v[v > 0], strict=True):
             c, p = core.items[j]
