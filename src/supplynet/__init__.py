@@ -26,6 +26,7 @@ _EXPORTS = {
     "generate": "supplynet.generator",
     "design": "supplynet.models.design",
     "plan": "supplynet.models.planning",
+    "PlanOptions": "supplynet.models.planning",
     "gsm": "supplynet.models.gsm",
     "buffers": "supplynet.models.buffers",
     "read_stage_graph": "supplynet.models.gsm_io",
