@@ -150,7 +150,8 @@ def build(net: Network, o: DesignOptions, so: SolveOptions | None = None
     _check_reachable(d, o.soft)
     red = None
     if so is not None and o.lagrangian_fixing:
-        budget = 0.5 * so.time_limit if so.time_limit is not None else 120.0
+        # the fixing is most of the work once it applies (the final solve then takes seconds)
+        budget = 0.7 * so.time_limit if so.time_limit is not None else 120.0
         red = reduce_design(d, o, carbon_price(net, o), budget, so.threads)
         if red is not None and red.closed:
             keep = drop_closed_arcs(d, red.closed)
