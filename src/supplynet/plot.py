@@ -61,6 +61,9 @@ def plot_network(net, flows: pd.DataFrame | None = None, open_nodes: set | None 
         for n in g.nodes:
             if kinds.get(n) != "customer":
                 ax.annotate(str(n), pos[n], fontsize=7, xytext=(3, 3), textcoords="offset points")
+    if all(not math.isnan(v) for v in net.table("nodes")["lon"].tolist()):
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
     ax.legend(loc="best", fontsize=8)
     ax.set_title(title or net.name)
     ax.set_aspect("auto")
