@@ -269,18 +269,10 @@ def read_scenarios(path: str | Path, net=None) -> list[Scenario]:
     With ``net``, each scenario is also checked against it (unknown node, product,
     period...). Every problem found is raised in one InstanceError naming the item.
     """
+    from .io.folder import load_yaml
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as e:
-        raise InstanceError(f"{path}: cannot read ({e.strerror or e})", source=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise InstanceError(f"{path}:{where}: YAML syntax error: "
-                            f"{getattr(e, 'problem', None) or e}", source=str(path)) from None
+    data = load_yaml(path)
     if isinstance(data, Mapping) and set(data) == {"scenarios"}:
         data = data["scenarios"]
     if not isinstance(data, list):

@@ -26,20 +26,26 @@ PARAMS_FILE = "instance.yaml"
 
 
 # ------------------------------------------------------------------------- reading
-def read_params(path: Path) -> dict[str, Any]:
-    """The parameters of ``instance.yaml``, as written (missing ones take their defaults)."""
+def load_yaml(path: Path) -> Any:
+    """A YAML file's content; unreadable files and syntax errors raise InstanceError with the
+    file, line and column."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
         raise InstanceError(f"{path}: cannot read ({e.strerror or e})", source=str(path)) from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise InstanceError(f"{path}:{where}: YAML syntax error: {problem}",
                             source=str(path)) from None
+
+
+def read_params(path: Path) -> dict[str, Any]:
+    """The parameters of ``instance.yaml``, as written (missing ones take their defaults)."""
+    data = load_yaml(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
