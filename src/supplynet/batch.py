@@ -2,7 +2,8 @@
 
 Scenarios travel as data (the network's tables and parameters, plus a ``Scenario``
 patch); the patch is applied and the model built in the worker, and each answer comes
-back as a ``Result`` (tables; the HiGHS object stays in the worker). Every worker runs
+back as a ``Result`` (tables and the patched network; the HiGHS object is freed in the
+worker, also when solving serially, so ``Result.write_model`` is not available). Every worker runs
 HiGHS with one thread (``threads=1``, the default) and nothing is ever solved in threads.
 A scenario that raises becomes a row with status ``error`` and the others go on.
 
@@ -99,6 +100,7 @@ def run_scenario(model: str | Callable, net, scenario: Scenario, options: dict[s
         res = fn(work, **options)
         if not isinstance(res, Result):
             raise TypeError(f"model {model_name} returned {type(res).__name__}, not a Result")
+        res.solution = None  # free HiGHS's model now; it would not survive pickling anyway
         rec.update(status=res.status, objective=res.objective, gap=res.gap, error="",
                    message=res.message, result=res)
     except Exception as e:  # noqa: BLE001 - one scenario must not stop the batch
@@ -360,7 +362,9 @@ def _dispatch_dask(executor, kind: str, model_ref, model_name: str, net, todo: l
             names[f.key] = sc.name
             futures.append(f)
         for fut in distributed.as_completed(futures):
-            finish(_collect(fut, names[fut.key], model_name))
+            rec = _collect(fut, names[fut.key], model_name)
+            fut.release()  # let the worker forget the result
+            finish(rec)
     except BaseException:
         if futures:
             client.cancel(futures)
