@@ -265,3 +265,24 @@ def test_previous_result_as_mip_start():
     assert first.start_values  # the integer decisions, by variable name
     again = sn.design(tiny(), mip_start=first)
     assert again.objective == pytest.approx(first.objective)
+
+
+def test_forced_closure_pays_the_closing_cost():
+    """W1 and W2 existing (closing cost 20 each). Keeping both is the 610 of tiny(); with W2
+    forced closed, W1 alone costs 620 (see tiny) plus W2's closing cost 20: 640."""
+    def net(close_w2: bool) -> sn.Network:
+        n = tiny()
+        nodes = n.nodes.copy()
+        nodes["status"] = nodes["status"].where(~nodes["id"].isin(["W1", "W2"]), "existing")
+        nodes["closing_cost"] = nodes["id"].map({"W1": 20.0, "W2": 20.0}).fillna(0.0)
+        if close_w2:
+            nodes.loc[nodes["id"] == "W2", "status"] = "closed"
+        n.set_table("nodes", nodes)
+        return n
+
+    both = sn.design(net(False))
+    assert both.objective == pytest.approx(610)  # as in tiny(): both stay open
+    closed = sn.design(net(True))
+    # W1 alone: 620 (see tiny) + W2's closing cost 20
+    assert closed.objective == pytest.approx(640)
+    assert closed.costs.set_index("category").loc["closing", "cost"] == pytest.approx(20)

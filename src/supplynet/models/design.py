@@ -217,6 +217,14 @@ def carbon_price(net: Network, o: DesignOptions) -> float:
     return float(o.carbon_price if o.carbon_price is not None else net.params.get("carbon_price") or 0.0)
 
 
+def forced_closing_cost(d: DesignData) -> float:
+    """Closing costs of plants and warehouses forced closed (status "closed"): shutting an
+    existing site is paid whether the model or the user decides it."""
+    node = d.node
+    return float(sum(node.at[n, "closing_cost"] for n, s in d.status.items()
+                     if s == "closed" and d.kind[n] in ("plant", "warehouse")))
+
+
 def add_objective(m, d: DesignData, o: DesignOptions, price: float) -> None:
     """min fixed + closing + levels + production + make fixed + purchase + transport + handling
     + lane fixed + carbon + unmet penalty (each term is a row of the ``costs`` table)."""
@@ -230,7 +238,8 @@ def add_objective(m, d: DesignData, o: DesignOptions, price: float) -> None:
     lvl_cost = dict(zip(m.level_list, d.levels["fixed_cost"].tolist(), strict=True))
     terms = [
         quicksum(fixed[n] * dc.open_of(m, n) for n in d.facilities if fixed[n]),
-        quicksum(closing[n] * (1 - m.open[n]) for n in closing if closing[n]),
+        quicksum(closing[n] * (1 - m.open[n]) for n in closing if closing[n])
+        + forced_closing_cost(d),
         quicksum(c * m.level[k] for k, c in lvl_cost.items() if c),
         quicksum(c * m.make[k] for k, c in prod_cost.items() if c),
         quicksum(m.make_fixed_cost[k] * m.make_on[k] for k in m.make_or_buy_list if m.make_fixed_cost[k]),

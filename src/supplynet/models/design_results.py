@@ -132,8 +132,10 @@ def cost_table(m, d: DesignData, tables, flows, production, purchases, unmet, is
                lane_on, sol, price) -> pd.DataFrame:
     node = d.node
     fixed = sum(float(node.at[n, "fixed_cost"]) * is_open[n] for n in d.facilities)
+    from .design import forced_closing_cost
+
     closing = sum(float(node.at[n, "closing_cost"]) * (1 - is_open[n])
-                  for n in m.open_index if d.status[n] == "existing")
+                  for n in m.open_index if d.status[n] == "existing") + forced_closing_cost(d)
     levels = sum(float(c) * level_val[k] for k, c in zip(m.level_list, d.levels["fixed_cost"].tolist(),
                                                             strict=True))
     mob = tables["make_or_buy"]
