@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import networkx as nx
 import numpy as np
@@ -192,15 +191,12 @@ def test_bad_arguments_are_option_errors():
             sn.generate(**kw)
 
 
-def test_ten_thousand_customers_take_seconds():
-    t0 = time.perf_counter()
+def test_ten_thousand_customers_are_valid():
+    # How long this takes is measured in benchmarks/, not asserted here.
     net = sn.generate(suppliers=30, plants=12, warehouses=150, customers=10_000, products=8,
                       bom_depth=3, seed=1)
-    built = time.perf_counter() - t0
     assert len(net.nodes) == 30 + 12 + 150 + 10_000
     assert net.problems() == []  # typing every table and validating included
-    total = time.perf_counter() - t0
-    assert built < 15 and total < 40, (built, total)
 
 
 # ------------------------------------------------------------------ shipped instances
