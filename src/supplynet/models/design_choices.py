@@ -13,6 +13,7 @@ from pyomo.environ import quicksum
 
 from ..errors import OptionsError
 from ..network import records
+from . import design_constraints as dc
 from .design_data import DesignData, _finite
 
 
@@ -136,18 +137,12 @@ def add_lane_usage(m, d: DesignData, o) -> None:
     m.lane_on = pyo.Var(on_idx, domain=pyo.Binary)
 
     def bound(a, b):
-        u = sum(arc_bound_simple(m, d, i) for i in d.lane_arcs[a, b])
+        u = sum(dc.arc_bound(m, d, i) for i in d.lane_arcs[a, b])
         return min(u, caps.get((a, b), u))
 
     m.lane_open = pyo.Constraint(on_idx, rule=lambda m, a, b: lane_flow(a, b) <= bound(a, b) * m.lane_on[a, b])
     mv_idx = [k for k in on_idx if minv[k] > 0]
     m.lane_min_volume = pyo.Constraint(mv_idx, rule=lambda m, a, b: lane_flow(a, b) >= minv[a, b] * m.lane_on[a, b])
-
-
-def arc_bound_simple(m, d: DesignData, i: int) -> float:
-    _o, dest, p = m.arc_list[i]
-    b = d.requirement.get(p, 0.0)
-    return min(b, m.demand_qty.get((dest, p), b)) if d.kind[dest] == "customer" else b
 
 
 def service_ok(d: DesignData, o, origin: str, customer: str) -> bool:
@@ -189,12 +184,8 @@ def add_open_limits(m, d: DesignData, o) -> None:
             raise OptionsError(f"min_open/max_open group {g!r} contains no plant or warehouse")
     m.open_limits = pyo.ConstraintList()
     for g, sense, v in limits:
-        count = quicksum(open_of_any(m, f) for f in members(g))
+        count = quicksum(dc.open_of(m, f) for f in members(g))
         m.open_limits.add(count >= v if sense == ">=" else count <= v)
-
-
-def open_of_any(m, n):
-    return m.open[n] if n in m.open_index else 1
 
 
 def co2_expression(m, d: DesignData):

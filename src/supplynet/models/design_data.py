@@ -47,14 +47,11 @@ class DesignData:
         c = self.node.at[n, "capacity"]
         return c * self.T if _finite(c) else math.nan
 
-    def has_levels(self, n: str) -> bool:
-        return n in self._level_nodes
+    def __post_init__(self) -> None:
+        self.level_nodes = set(self.levels["node"].tolist())
 
-    @property
-    def _level_nodes(self) -> set[str]:
-        if not hasattr(self, "_ln"):
-            self._ln = set(self.levels["node"].tolist())
-        return self._ln
+    def has_levels(self, n: str) -> bool:
+        return n in self.level_nodes
 
 
 def gross_requirements(demand: dict[str, float], bom_of: dict[str, list[tuple[str, float]]]
