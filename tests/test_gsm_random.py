@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import supplynet as sn
 from supplynet.models.gsm_graph import prepare
-from supplynet.models.gsm_mip import solve_mip
+from supplynet.models.gsm_solve import solve_mip
 from supplynet.options import SolveOptions
 
 

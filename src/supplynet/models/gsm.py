@@ -42,6 +42,10 @@ class GsmOptions:
             more solves with the same solver options, usually much easier than the optimum).
         reduce: presolve the MIP (fold pendant trees into their neighbours by DP, drop stages
             whose safety stock costs nothing); off = the plain MIP on the whole graph.
+        max_mip_pairs: largest pair MIP to build (service-time pairs after bounding); default:
+            what the time limit leaves room for (about 25 000 pairs per second), at most 4
+            million. Above it the best solution found is returned with its bound and gap,
+            status time_limit.
     """
 
     method: str = "auto"
@@ -51,6 +55,7 @@ class GsmOptions:
     include_pipeline: bool = False
     compare_policies: bool = True
     reduce: bool = True
+    max_mip_pairs: int | None = None
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -63,10 +68,14 @@ class GsmOptions:
         self.forbid_buffer = list(self.forbid_buffer or ())
         if self.max_service_time is not None and not isinstance(self.max_service_time, Mapping):
             raise OptionsError("max_service_time must be a {stage: periods} mapping")
+        if self.max_mip_pairs is not None and (isinstance(self.max_mip_pairs, bool) or not
+                                               isinstance(self.max_mip_pairs, int | np.integer)
+                                               or self.max_mip_pairs < 0):
+            raise OptionsError(f"max_mip_pairs must be a whole number >= 0, got {self.max_mip_pairs!r}")
 
 
 def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions | None = None,
-             reduce: bool = True) -> Optimum:
+             reduce: bool = True, max_mip_pairs: int | None = None) -> Optimum:
     """Optimal outbound service times of ``data`` (status infeasible with reasons if none)."""
     reasons = infeasibility(data)
     if reasons:
@@ -91,9 +100,10 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
         cost = data.cost_of(S)[0]
         return Optimum("optimal", S, cost, cost, "dp", "tree DP (Graves & Willems 2000)",
                        solve_seconds=t1 - t0)
-    from .gsm_mip import solve_mip
+    from .gsm_solve import solve_mip
 
-    return solve_mip(data, solve_options or SolveOptions(), reduce=reduce)
+    return solve_mip(data, solve_options or SolveOptions(), reduce=reduce,
+                     max_mip_pairs=max_mip_pairs)
 
 
 def _policy_rows(graph: nx.DiGraph, data: StageData, best: Optimum, opts: GsmOptions,
@@ -107,7 +117,7 @@ def _policy_rows(graph: nx.DiGraph, data: StageData, best: Optimum, opts: GsmOpt
         forbid = [data.ids[k] for k in range(data.n) if not keep[k]]
         d = prepare(graph, forbid_buffer=forbid, max_service_time=caps)
         o = optimize(d, opts.method if opts.method != "dp" or d.is_forest() else "mip",
-                     solve_options, opts.reduce)
+                     solve_options, opts.reduce, opts.max_mip_pairs)
         rows.append((name, o.status, o.objective))
     out = []
     ref = best.objective
@@ -148,7 +158,7 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
         stages: a ``networkx.DiGraph`` of stages (attributes in ``supplynet.models.gsm_graph``)
             or a path readable by ``read_stage_graph``.
         **options: ``GsmOptions`` fields (method, force_buffer, forbid_buffer,
-            max_service_time, include_pipeline, compare_policies, reduce) and ``SolveOptions``
+            max_service_time, include_pipeline, compare_policies, reduce, max_mip_pairs) and ``SolveOptions``
             fields (time_limit, mip_gap, threads, log, ...).
 
     Returns:
@@ -165,7 +175,7 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
     t0 = time.perf_counter()
     data = prepare(stages, opts.force_buffer, opts.forbid_buffer, opts.max_service_time)
     prep = time.perf_counter() - t0
-    best = optimize(data, opts.method, solve_options, opts.reduce)
+    best = optimize(data, opts.method, solve_options, opts.reduce, opts.max_mip_pairs)
     pipeline = float(np.sum(data.h * data.mean * data.T)) if opts.include_pipeline else 0.0
     result = Result(model="gsm", status=best.status, message=best.message, options=opts,
                     build_seconds=prep + best.build_seconds,

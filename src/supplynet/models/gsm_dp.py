@@ -199,10 +199,14 @@ def spanning_forest(data: StageData) -> StageData:
                    preds=preds, succs=succs)
 
 
-def tree_heuristic(data: StageData) -> np.ndarray | None:
-    """Feasible service times: tree DP on a maximum spanning forest, then ``repair`` on all arcs
-    (Humair & Willems 2011 use spanning trees the same way). None if that fails."""
+def tree_heuristic(data: StageData) -> tuple[np.ndarray | None, float | None]:
+    """(feasible service times, lower bound): the tree DP on a maximum spanning forest, then
+    ``repair`` on all arcs (Humair & Willems 2011 use spanning trees the same way). The forest
+    problem drops the arcs' constraints SI_k >= S_i off the forest, so its optimum is a lower
+    bound on the whole graph's. (None, None) if that fails."""
     if data.exact_si.any():
-        return None
+        return None, None
     sol = solve_tree(spanning_forest(data))
-    return None if sol.S is None else repair(data, sol.S)
+    if sol.S is None:
+        return None, None
+    return repair(data, sol.S), float(sol.objective)

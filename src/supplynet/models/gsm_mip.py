@@ -15,16 +15,13 @@ exact when the undirected stage graph is a forest.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from ..options import SolveOptions
-from ..solve import solve_model
-from .gsm_graph import UNBOUNDED, Optimum, StageData, canonical, inbound_times, repair
+from .gsm_graph import UNBOUNDED, StageData, inbound_times
 
 
 @dataclass
@@ -80,6 +77,20 @@ def pair_table(data: StageData, core: np.ndarray | None = None, uS: dict | None 
     x_index = [(k, s) for k in ck for s in range(1, int(data.s_max[k]) + 1)]
     z_index = [(k, s) for k in ck for s in range(int(data.ext[k]) + 1, int(data.si_max[k]) + 1)]
     return MipIndex(pk, pa, pb, cost, x_index, z_index)
+
+
+def count_pairs(data: StageData, core: np.ndarray) -> int:
+    """Number of admissible pairs ``pair_table`` would list for the ``core`` stages (before
+    unary costs), computed without listing them: the size check before any memory is spent."""
+    total = 0
+    for k in np.flatnonzero(core).tolist():
+        a = np.arange(int(data.ext[k]), int(data.si_max[k]) + 1)
+        top = np.minimum(int(data.s_max[k]), a + int(data.T[k]) - int(data.tau_min[k]))
+        if data.tau_zero[k]:
+            total += int(np.count_nonzero((top >= 0) & (a + data.T[k] <= data.s_max[k])))
+        else:
+            total += int(np.maximum(top + 1, 0).sum())
+    return total
 
 
 def add_variables(m: pyo.ConcreteModel, idx: MipIndex) -> None:
@@ -233,143 +244,3 @@ def start_from(data: StageData, core: np.ndarray, S: np.ndarray) -> dict[str, fl
         for s in range(int(data.ext[k]) + 1, int(data.si_max[k]) + 1):
             out[f"z[{k},{s}]"] = float(SI[k] >= s)
     return out
-
-
-def _pairs_of(idx: MipIndex, S: np.ndarray, SI: np.ndarray) -> np.ndarray:
-    return (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
-
-
-def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
-              direct_pairs: int = 20000, lp_pairs: int = 300000) -> Optimum:
-    """Exact optimum: eliminate by DP, then the pair MIP on the 2-core (see models/buffers.md).
-
-    With ``reduce``: (1) ``gsm_dp.fold`` eliminates stages with one neighbour and free stages;
-    (2) an incumbent from the spanning-tree DP and large-neighbourhood search; (3) when the core
-    has more than ``direct_pairs`` pairs: the LP relaxation by column generation with rounding
-    of its solution (at most ``lp_pairs`` pairs, else after Lagrangian pruning; the Lagrangian
-    bound also stands in when the LP runs out of time); each bound removes every pair that
-    cannot be in a solution cheaper than the incumbent; (4) the MIP on the remaining pairs,
-    started from the incumbent. Without ``reduce``: the MIP on all pairs.
-    """
-    from .gsm_dp import Folded, fold, tree_heuristic
-    from .gsm_search import lagrangian, lns
-
-    t0 = time.perf_counter()
-    folded = fold(data) if reduce else Folded(core=np.ones(data.n, dtype=bool))
-    if not folded.feasible:
-        return Optimum("infeasible", method="mip", message="no service times satisfy the bounds "
-                       "and what-if controls")
-    if not folded.core.any():
-        S, _ = folded.recover(data.n)
-        S = canonical(data, S)
-        cost = data.cost_of(S)[0]
-        return Optimum("optimal", S, cost, cost, "dp", "solved by elimination (tree DP)",
-                       build_seconds=time.perf_counter() - t0)
-    core = folded.core
-    core_data = tightened(data, core, folded.free) if reduce else data
-    idx = pair_table(core_data, core, folded.uS, folded.uSI)
-    missing = set(np.flatnonzero(core).tolist()) - set(idx.pair_k.tolist())
-    if missing:
-        names = ", ".join(repr(data.ids[k]) for k in sorted(missing)[:5])
-        return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
-    best = None
-    given = getattr(options.mip_start, "start_values", options.mip_start)
-    if isinstance(given, dict) and given and all(str(s) in given for s in data.ids):
-        best = repair(data, np.array([int(given[str(s)]) for s in data.ids]))
-    if reduce:
-        # more search time when the core is too large for the LP step (the MIP then mostly
-        # improves on the incumbent rather than proving it)
-        share = (0.15, 15.0) if len(idx.pair_k) > lp_pairs else (0.05, 5.0)
-        for cand in (tree_heuristic(data), best):
-            if cand is not None:
-                cand = lns(data, cand, seconds=_budget(options, *share))
-                if best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]:
-                    best = cand
-    notes, lower = [], None
-    if reduce and best is not None and len(idx.pair_k) > direct_pairs:
-        def lagrangian_step(idx):
-            ub = data.cost_of(best)[0]
-            low, pair_lb = lagrangian(core_data, core, idx, ub, _budget(options, 0.1, 10.0),
-                                      folded.constant)
-            keep = (pair_lb <= ub + 1e-7 * max(1.0, abs(ub))) | _incumbent(idx, data, best)
-            notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(keep)} pairs")
-            return low, idx.subset(keep)
-
-        if len(idx.pair_k) > lp_pairs:
-            lower, idx = lagrangian_step(idx)
-        found = (_lp_step(data, core_data, folded, idx, best, options)
-                 if len(idx.pair_k) <= lp_pairs else None)
-        if found is not None:
-            lp_lower, keep, best = found
-            lower = lp_lower if lower is None else max(lower, lp_lower)
-            notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
-            idx = idx.subset(keep)
-        elif lower is None:
-            lower, idx = lagrangian_step(idx)
-        upper = data.cost_of(best)[0]
-        if lower is not None and upper - lower <= max(options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9):
-            return Optimum("optimal", canonical(data, best), upper, lower, "mip",
-                           f"bounds closed the gap on {int(core.sum())} of {data.n} stages "
-                           f"after elimination ({'; '.join(notes)})",
-                           build_seconds=time.perf_counter() - t0)
-    note = "".join(f"{x}; " for x in notes)
-    m, idx = build(core_data, core, idx=idx)
-    opts = options.replace(mip_start=start_from(core_data, core, best) if best is not None else None)
-    if options.time_limit is not None:
-        opts = opts.replace(time_limit=max(1.0, options.time_limit - (time.perf_counter() - t0)))
-    t1 = time.perf_counter()
-    sol = solve_model(m, opts)
-    msg = (f"MIP on {int(core.sum())} of {data.n} stages after elimination, "
-           f"{len(idx.pair_k)} service-time pairs; {note}{sol.message}").rstrip("; ")
-    out = Optimum(sol.status, method="mip", message=msg, build_seconds=t1 - t0,
-                  handoff_seconds=sol.handoff_seconds, solve_seconds=sol.solve_seconds,
-                  solution=sol)
-    if sol.x is None:
-        if best is not None and sol.status == "time_limit":
-            out.S, out.objective = canonical(data, best), data.cost_of(best)[0]
-            out.bound = lower
-        return out
-    S_core, SI_core = read_service_times(core_data, idx, sol.values(m.w))
-    S = canonical(data, folded.recover(data.n, S_core, SI_core)[0])
-    if best is not None and data.cost_of(best)[0] < data.cost_of(S)[0]:
-        S = canonical(data, best)
-    out.S = S
-    out.objective = data.cost_of(S)[0]
-    bound = (sol.bound if sol.bound is not None else -np.inf) + folded.constant
-    out.bound = bound if lower is None or sol.status == "optimal" else max(bound, lower)
-    return out
-
-
-def _incumbent(idx: MipIndex, data: StageData, S: np.ndarray) -> np.ndarray:
-    return _pairs_of(idx, S, inbound_times(data, S))
-
-
-def _lp_step(data, core_data, folded, idx, best, options):
-    """LP bound by column generation, rounding of the LP solution, reduced-cost fixing.
-
-    Returns (LP bound, pairs to keep, incumbent) or None when the LP runs out of time."""
-    from .gsm_search import lns, lp_bound
-
-    core = folded.core
-    top = np.minimum(core_data.s_max[idx.pair_k],
-                     idx.pair_a + core_data.T[idx.pair_k] - core_data.tau_min[idx.pair_k])
-    start = _incumbent(idx, data, best) | (idx.pair_b == top) | (idx.pair_b == 0)
-    lp = lp_bound(core_data, core, idx, start, options, seconds=_budget(options, 0.4, 600.0))
-    if lp is None:
-        return None
-    value, red, w = lp
-    lower = value + folded.constant
-    S_lp, SI_lp = read_service_times(core_data, idx, w)
-    cand = repair(data, folded.recover(data.n, S_lp, SI_lp)[0])
-    if cand is not None:
-        cand = lns(data, cand, seconds=_budget(options, 0.05, 5.0))
-        if data.cost_of(cand)[0] < data.cost_of(best)[0]:
-            best = cand
-    upper = data.cost_of(best)[0]
-    keep = (red <= (upper - lower) + 1e-7 * max(1.0, abs(upper))) | _incumbent(idx, data, best)
-    return lower, keep, best
-
-
-def _budget(options: SolveOptions, share: float, cap: float) -> float:
-    """Seconds for a heuristic: ``share`` of the time limit, at most ``cap``."""
-    return cap if options.time_limit is None else min(cap, share * options.time_limit)

@@ -1,0 +1,272 @@
+"""The exact GSM pipeline on a general stage graph (see models/buffers.md, "Algorithms").
+
+``solve_mip`` runs, in order: elimination by DP (``gsm_dp.fold``), incumbents (spanning-tree DP,
+large-neighbourhood search), a size check, bounds that remove pairs (LP by column generation,
+Lagrangian), and the pair MIP of ``gsm_mip`` on what is left, started from the incumbent.
+
+The size check keeps the promise of the time limit: the MIP is built only when its pairs fit
+in the time left (about ``PAIRS_PER_SECOND`` per second) and under ``max_mip_pairs``; the pair
+table is listed only below ``MAX_TABLE_PAIRS``. Otherwise the best solution found is returned
+with status ``time_limit``, its lower bound and the gap, and the message says which limit
+stopped the proof.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..options import SolveOptions
+from ..solve import solve_model
+from .gsm_graph import Optimum, StageData, canonical, inbound_times, repair
+from .gsm_mip import (
+    MipIndex,
+    build,
+    count_pairs,
+    pair_table,
+    read_service_times,
+    start_from,
+    tightened,
+)
+
+DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
+PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
+MAX_TABLE_PAIRS = 20_000_000  # pair table and Lagrangian arrays stay under ~2 GB
+
+
+class _Clock:
+    """Seconds left of the time limit (None = no limit)."""
+
+    def __init__(self, options: SolveOptions):
+        self.t0 = time.perf_counter()
+        self.limit = options.time_limit
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def left(self) -> float | None:
+        return None if self.limit is None else max(0.0, self.limit - self.elapsed())
+
+    def budget(self, share: float, cap: float) -> float:
+        """Seconds for a step: ``share`` of the time limit, at most ``cap``."""
+        return cap if self.limit is None else min(cap, share * self.limit)
+
+
+def mip_pair_limit(clock: _Clock, max_mip_pairs: int | None) -> int:
+    """Largest pair MIP worth building now: the user's cap, or what the time left allows."""
+    if max_mip_pairs is not None:
+        return int(max_mip_pairs)
+    left = clock.left()
+    return DEFAULT_MAX_MIP_PAIRS if left is None else min(
+        DEFAULT_MAX_MIP_PAIRS, int(PAIRS_PER_SECOND * left))
+
+
+def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
+              direct_pairs: int = 20000, lp_pairs: int = 300000,
+              max_mip_pairs: int | None = None) -> Optimum:
+    """Exact optimum: eliminate by DP, then the pair MIP on the 2-core (see models/buffers.md).
+
+    With ``reduce``: (1) ``gsm_dp.fold`` eliminates stages with one neighbour and free stages;
+    (2) an incumbent from the spanning-tree DP (whose value is also a lower bound) and
+    large-neighbourhood search; (3) when the core has more than ``direct_pairs`` pairs: the LP
+    relaxation by column generation with rounding of its solution (at most ``lp_pairs`` pairs,
+    else after Lagrangian pruning; the Lagrangian bound also stands in when the LP runs out of
+    time); each bound removes every pair that cannot be in a solution cheaper than the
+    incumbent; (4) the MIP on the remaining pairs, started from the incumbent, if they fit
+    (``mip_pair_limit``); else the incumbent and the best bound with status time_limit.
+    Without ``reduce``: the MIP on all pairs.
+    """
+    from .gsm_dp import Folded, fold
+
+    clock = _Clock(options)
+    folded = fold(data) if reduce else Folded(core=np.ones(data.n, dtype=bool))
+    if not folded.feasible:
+        return Optimum("infeasible", method="mip", message="no service times satisfy the bounds "
+                       "and what-if controls")
+    if not folded.core.any():
+        S, _ = folded.recover(data.n)
+        S = canonical(data, S)
+        cost = data.cost_of(S)[0]
+        return Optimum("optimal", S, cost, cost, "dp", "solved by elimination (tree DP)",
+                       build_seconds=clock.elapsed())
+    core = folded.core
+    core_data = tightened(data, core, folded.free) if reduce else data
+    n_pairs = count_pairs(core_data, core)
+    best = _given_start(data, options)
+    lower = None
+    if reduce:
+        best, lower = _incumbent_search(data, best, clock, heavy=n_pairs > lp_pairs)
+    if n_pairs > MAX_TABLE_PAIRS or (reduce and n_pairs > 20 * mip_pair_limit(clock, max_mip_pairs)):
+        return _stopped(data, best, lower, clock,
+                        f"{int(core.sum())} of {data.n} stages left after elimination have "
+                        f"{n_pairs} service-time pairs, too many for the exact MIP "
+                        f"{_limit_words(clock, max_mip_pairs)}")
+    idx = pair_table(core_data, core, folded.uS, folded.uSI)
+    missing = set(np.flatnonzero(core).tolist()) - set(idx.pair_k.tolist())
+    if missing:
+        names = ", ".join(repr(data.ids[k]) for k in sorted(missing)[:5])
+        return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
+    notes: list[str] = []
+    if reduce and best is not None and len(idx.pair_k) > direct_pairs:
+        found = _bound_and_fix(data, core_data, folded, idx, best, options, clock, lp_pairs, notes)
+        idx, best = found[0], found[1]
+        lower = found[2] if lower is None else max(lower, found[2])
+        upper = data.cost_of(best)[0]
+        if upper - lower <= max(options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9):
+            return Optimum("optimal", canonical(data, best), upper, lower, "mip",
+                           f"bounds closed the gap on {int(core.sum())} of {data.n} stages "
+                           f"after elimination ({'; '.join(notes)})",
+                           build_seconds=clock.elapsed())
+    if best is not None and len(idx.pair_k) > mip_pair_limit(clock, max_mip_pairs):
+        notes.append(f"the MIP on {len(idx.pair_k)} pairs does not fit "
+                     f"{_limit_words(clock, max_mip_pairs)}")
+        return _stopped(data, best, lower, clock, "; ".join(notes))
+    return _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes)
+
+
+def _given_start(data: StageData, options: SolveOptions) -> np.ndarray | None:
+    """Service times from ``mip_start`` (a Result or {stage: S}) if it names every stage."""
+    given = getattr(options.mip_start, "start_values", options.mip_start)
+    if isinstance(given, dict) and given and all(str(s) in given for s in data.ids):
+        return repair(data, np.array([int(given[str(s)]) for s in data.ids]))
+    return None
+
+
+def _incumbent_search(data: StageData, best: np.ndarray | None, clock: _Clock, heavy: bool
+                      ) -> tuple[np.ndarray | None, float | None]:
+    """Best of the spanning-tree solution and ``best``, each improved by LNS; and the tree
+    relaxation's value as a lower bound. ``heavy``: more search time (large cores, where the
+    MIP mostly improves on the incumbent rather than proving it)."""
+    from .gsm_dp import tree_heuristic
+    from .gsm_search import lns
+
+    tree_S, lower = tree_heuristic(data)
+    share = (0.15, 15.0) if heavy else (0.05, 5.0)
+    for cand in (tree_S, best):
+        if cand is not None:
+            cand = lns(data, cand, seconds=clock.budget(*share))
+            if best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]:
+                best = cand
+    return best, lower
+
+
+def _limit_words(clock: _Clock, max_mip_pairs: int | None) -> str:
+    if max_mip_pairs is not None:
+        return f"(max_mip_pairs={max_mip_pairs})"
+    if clock.limit is None:
+        return f"(at most {DEFAULT_MAX_MIP_PAIRS} pairs without a time limit; raise max_mip_pairs)"
+    return f"in the time left ({clock.left():.0f} s of {clock.limit:g} s)"
+
+
+def _stopped(data: StageData, best: np.ndarray | None, lower: float | None, clock: _Clock,
+             why: str) -> Optimum:
+    """The incumbent, improved by LNS in the time left, returned without an optimality proof."""
+    from .gsm_search import lns
+
+    if best is None:
+        return Optimum("time_limit", method="mip", bound=lower, build_seconds=clock.elapsed(),
+                       message=f"{why}; no feasible solution found")
+    left = clock.left()
+    best = canonical(data, lns(data, best, patience=200,
+                               seconds=30.0 if left is None else max(0.0, 0.9 * left)))
+    cost = data.cost_of(best)[0]
+    if lower is not None and cost - lower <= 1e-9 * max(1.0, abs(cost)):
+        return Optimum("optimal", best, cost, lower, "mip", f"{why}; bounds closed the gap",
+                       build_seconds=clock.elapsed())
+    gap = "" if lower is None else f" (lower bound {lower:,.6g})"
+    return Optimum("time_limit", best, cost, lower, "mip",
+                   f"{why}; best solution found by search returned{gap}",
+                   build_seconds=clock.elapsed())
+
+
+def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes):
+    """(pairs kept, incumbent, lower bound) after the LP and/or Lagrangian bound (see solve_mip)."""
+    from .gsm_search import lagrangian
+
+    lower = None
+
+    def lagrangian_step(idx):
+        ub = data.cost_of(best)[0]
+        low, pair_lb = lagrangian(core_data, folded.core, idx, ub, clock.budget(0.1, 10.0),
+                                  folded.constant)
+        keep = (pair_lb <= ub + 1e-7 * max(1.0, abs(ub))) | _incumbent(idx, data, best)
+        notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(keep)} pairs")
+        return low, idx.subset(keep)
+
+    if len(idx.pair_k) > lp_pairs:
+        lower, idx = lagrangian_step(idx)
+    found = _lp_step(data, core_data, folded, idx, best, options, clock) \
+        if len(idx.pair_k) <= lp_pairs else None
+    if found is not None:
+        lp_lower, keep, best = found
+        lower = lp_lower if lower is None else max(lower, lp_lower)
+        notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
+        idx = idx.subset(keep)
+    elif lower is None:
+        lower, idx = lagrangian_step(idx)
+    return idx, best, lower
+
+
+def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -> Optimum:
+    core = folded.core
+    m, idx = build(core_data, core, idx=idx)
+    opts = options.replace(mip_start=start_from(core_data, core, best) if best is not None else None)
+    if options.time_limit is not None:
+        opts = opts.replace(time_limit=max(1.0, clock.left()))
+    t1 = time.perf_counter()
+    sol = solve_model(m, opts)
+    note = "".join(f"{x}; " for x in notes)
+    msg = (f"MIP on {int(core.sum())} of {data.n} stages after elimination, "
+           f"{len(idx.pair_k)} service-time pairs; {note}{sol.message}").rstrip("; ")
+    out = Optimum(sol.status, method="mip", message=msg, build_seconds=t1 - clock.t0,
+                  handoff_seconds=sol.handoff_seconds, solve_seconds=sol.solve_seconds,
+                  solution=sol)
+    if sol.x is None:
+        if best is not None and sol.status == "time_limit":
+            out.S, out.objective = canonical(data, best), data.cost_of(best)[0]
+            out.bound = lower
+        return out
+    S_core, SI_core = read_service_times(core_data, idx, sol.values(m.w))
+    S = canonical(data, folded.recover(data.n, S_core, SI_core)[0])
+    if best is not None and data.cost_of(best)[0] < data.cost_of(S)[0]:
+        S = canonical(data, best)
+    out.S = S
+    out.objective = data.cost_of(S)[0]
+    bound = (sol.bound if sol.bound is not None else -np.inf) + folded.constant
+    out.bound = bound if lower is None or sol.status == "optimal" else max(bound, lower)
+    return out
+
+
+def _pairs_of(idx: MipIndex, S: np.ndarray, SI: np.ndarray) -> np.ndarray:
+    return (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
+
+
+def _incumbent(idx: MipIndex, data: StageData, S: np.ndarray) -> np.ndarray:
+    return _pairs_of(idx, S, inbound_times(data, S))
+
+
+def _lp_step(data, core_data, folded, idx, best, options, clock):
+    """LP bound by column generation, rounding of the LP solution, reduced-cost fixing.
+
+    Returns (LP bound, pairs to keep, incumbent) or None when the LP runs out of time."""
+    from .gsm_search import lns, lp_bound
+
+    core = folded.core
+    top = np.minimum(core_data.s_max[idx.pair_k],
+                     idx.pair_a + core_data.T[idx.pair_k] - core_data.tau_min[idx.pair_k])
+    start = _incumbent(idx, data, best) | (idx.pair_b == top) | (idx.pair_b == 0)
+    lp = lp_bound(core_data, core, idx, start, options, seconds=clock.budget(0.4, 600.0))
+    if lp is None:
+        return None
+    value, red, w = lp
+    lower = value + folded.constant
+    S_lp, SI_lp = read_service_times(core_data, idx, w)
+    cand = repair(data, folded.recover(data.n, S_lp, SI_lp)[0])
+    if cand is not None:
+        cand = lns(data, cand, seconds=clock.budget(0.05, 5.0))
+        if data.cost_of(cand)[0] < data.cost_of(best)[0]:
+            best = cand
+    upper = data.cost_of(best)[0]
+    keep = (red <= (upper - lower) + 1e-7 * max(1.0, abs(upper))) | _incumbent(idx, data, best)
+    return lower, keep, best
