@@ -165,6 +165,9 @@ def test_option_errors():
         sn.gsm(serial(), colour="red")
     with pytest.raises(OptionsError, match="method"):
         sn.gsm(serial(), method="magic")
+    for bad in (-1, 2.5, True):
+        with pytest.raises(OptionsError, match="max_mip_pairs"):
+            sn.gsm(serial(), max_mip_pairs=bad)
     g = assembly()
     g.add_edge("A", "B")  # A -> B -> C and A -> C: not a forest
     with pytest.raises(OptionsError, match="forest"):

@@ -166,3 +166,48 @@ def test_brute_force_agrees_on_a_hand_case():
     g.add_node("3", lead_time=1, holding_cost=4.0, z_sigma=1.0, max_service_time=0)
     g.add_edges_from([("1", "2"), ("2", "3")])
     assert brute_force(g) == pytest.approx(5 * math.sqrt(2))
+
+
+def test_size_limit_returns_a_feasible_solution_and_a_valid_bound():
+    """With no room for the MIP (max_mip_pairs=0) the solver returns the search's solution and
+    a lower bound (spanning-tree relaxation, Lagrangian/LP) that bracket the brute-force optimum;
+    the spanning-tree relaxation alone is a lower bound; count_pairs counts pair_table."""
+    from supplynet.models.gsm_dp import tree_heuristic
+    from supplynet.models.gsm_mip import count_pairs, pair_table
+
+    rng = np.random.default_rng(11)
+    stopped = proven = 0
+    for trial in range(60):
+        n = int(rng.integers(4, 7))
+        g = random_graph(rng, n, tree=False, t_max=3, zero_costs=False, density=0.6)
+        top = sum(a["lead_time"] for _, a in g.nodes(data=True)) + 3
+        if top ** n > 2_000_000:
+            continue
+        force, forbid, caps = _what_if(rng, g) if trial % 3 == 0 else ((), (), {})
+        want = brute_force(g, force, forbid, caps)
+        data = prepare(g, force, forbid, caps)
+        every = np.ones(data.n, dtype=bool)
+        assert count_pairs(data, every) == len(pair_table(data, every).pair_k)
+        if want is None:
+            continue
+        S_tree, tree_bound = tree_heuristic(data)
+        if tree_bound is not None:
+            assert tree_bound <= want + 1e-7
+            assert data.cost_of(S_tree)[0] >= want - 1e-7
+        out = solve_mip(data, SolveOptions(), reduce=True, direct_pairs=0, max_mip_pairs=0)
+        assert out.S is not None
+        cost, _, tau = data.cost_of(out.S)
+        assert out.objective == pytest.approx(cost)
+        assert (tau >= data.tau_min).all() and (tau[data.tau_zero] == 0).all()
+        assert (out.S >= 0).all() and (out.S <= data.s_max).all()
+        assert out.objective >= want - 1e-7
+        if out.status == "optimal":
+            proven += 1
+            assert out.objective == pytest.approx(want, rel=1e-7, abs=1e-7)
+        else:
+            stopped += 1
+            assert out.status == "time_limit", out.message
+            assert "max_mip_pairs=0" in out.message
+        if out.bound is not None:
+            assert out.bound <= want + 1e-7
+    assert stopped >= 3 and proven >= 3, (stopped, proven)
