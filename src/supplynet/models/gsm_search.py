@@ -2,9 +2,6 @@
 
 - ``local_search``: best-response moves on one outbound service time at a time (with the
   stage's customers keeping theirs), until no move lowers the cost. Gives upper bounds.
-- ``lp_bound``: the LP relaxation of the pair formulation (``gsm_mip``) solved by column
-  generation: start from a few pairs per stage, price all pairs in numpy from the row duals
-  (reduced cost c_kab - y_out[k, b] - y_in[k, a]), add the negative ones, repeat.
 - ``fixing``: reduced-cost fixing. With LP value LB, optimal duals and an incumbent of cost UB,
   any integer solution using a pair of reduced cost d costs at least LB + d, so pairs with
   LB + d > UB cannot be in a solution better than the incumbent and are left out of the MIP.
@@ -173,74 +170,6 @@ def lns(data: StageData, S: np.ndarray, iterations: int = 500, patience: int = 3
         if idle >= patience or time.perf_counter() > t_end:
             break
     return S
-
-
-def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, options,
-             batch: int = 20000, max_rounds: int = 200, seconds: float | None = None):
-    """LP relaxation of the pair MIP over all pairs of ``idx``, by column generation.
-
-    Returns (LP value, reduced cost of every pair, LP value of every pair (0 outside the
-    master)), or None when ``seconds`` run out first. The master starts from ``start_mask`` (it
-    must hold a feasible solution's pairs); each round adds the ``batch`` pairs of most negative
-    reduced cost.
-    """
-    import time
-
-    import highspy
-
-    t_end = None if seconds is None else time.perf_counter() + seconds
-    from ..solve import compile_model, make_highs, pass_model
-    from .gsm_mip import build
-
-    m, _ = build(data, core, idx=idx.subset(start_mask))
-    cm = compile_model(m)
-    cm.integer[:] = False
-    h = make_highs(options.replace(time_limit=None, mip_start=None, presolve=False))
-    pass_model(h, cm)
-    row_of = {id(c): i for i, (c, _mult) in enumerate(cm.rows)}
-    out_rows = {key: row_of[id(c)] for key, c in m.outbound_marginal.items()}
-    in_rows = {key: row_of[id(c)] for key, c in m.inbound_marginal.items()}
-    pk, pa, pb = idx.pair_k.tolist(), idx.pair_a.tolist(), idx.pair_b.tolist()
-    r_out = np.fromiter((out_rows[(k, b)] for k, b in zip(pk, pb, strict=True)), np.int64, len(pk))
-    r_in = np.fromiter((in_rows[(k, a)] for k, a in zip(pk, pa, strict=True)), np.int64, len(pk))
-    col_of = np.full(len(pk), -1, dtype=np.int64)
-    pos = {id(v): i for i, v in enumerate(cm.columns)}
-    col_of[np.flatnonzero(start_mask)] = [pos[id(v)] for v in m.w.values()]
-    ncols = len(cm.columns)
-    cost = idx.pair_cost
-    for _ in range(max_rounds):
-        if t_end is not None:
-            left = t_end - time.perf_counter()
-            if left <= 0:
-                return None
-            h.setOptionValue("time_limit", left)
-        h.run()
-        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
-            return None
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"pair LP ended with {h.modelStatusToString(h.getModelStatus())}")
-        sol = h.getSolution()
-        y = np.asarray(sol.row_dual)
-        d = cost - y[r_out] - y[r_in]
-        inside = np.flatnonzero(col_of >= 0)
-        dual = np.asarray(sol.col_dual)[col_of[inside]]
-        if np.abs(d[inside] - dual).max(initial=0.0) > 1e-6 * max(1.0, float(np.abs(cost).max())):
-            raise RuntimeError("pair LP: reduced costs do not match the row duals")
-        cand = np.flatnonzero((col_of < 0) & (d < -1e-9 * max(1.0, float(np.abs(cost).max()))))
-        if not len(cand):
-            break
-        cand = cand[np.argsort(d[cand])[:batch]]
-        k = len(cand)
-        rows = np.empty(2 * k, dtype=np.int32)
-        rows[0::2], rows[1::2] = r_out[cand], r_in[cand]
-        h.addCols(k, cost[cand], np.zeros(k), np.ones(k), 2 * k,
-                  np.arange(0, 2 * k, 2, dtype=np.int32), rows, np.ones(2 * k))
-        col_of[cand] = np.arange(ncols, ncols + k)
-        ncols += k
-    sol = h.getSolution()
-    x = np.asarray(sol.col_value)
-    w = np.where(col_of >= 0, x[np.maximum(col_of, 0)], 0.0)
-    return float(h.getInfo().objective_function_value), d, w
 
 
 def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: float = 5.0,

@@ -63,7 +63,7 @@ def mip_pair_limit(clock: _Clock, max_mip_pairs: int | None) -> int:
 
 
 def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
-              direct_pairs: int = 20000, lp_pairs: int = 300000,
+              direct_pairs: int = 20000, lp_pairs: int = 2_000_000,
               max_mip_pairs: int | None = None) -> Optimum:
     """Exact optimum: eliminate by DP, then the pair MIP on the 2-core (see models/buffers.md).
 
@@ -250,13 +250,17 @@ def _lp_step(data, core_data, folded, idx, best, options, clock):
     """LP bound by column generation, rounding of the LP solution, reduced-cost fixing.
 
     Returns (LP bound, pairs to keep, incumbent) or None when the LP runs out of time."""
-    from .gsm_search import lns, lp_bound
+    from .gsm_lp import lp_bound
+    from .gsm_search import lns
 
     core = folded.core
     top = np.minimum(core_data.s_max[idx.pair_k],
                      idx.pair_a + core_data.T[idx.pair_k] - core_data.tau_min[idx.pair_k])
     start = _incumbent(idx, data, best) | (idx.pair_b == top) | (idx.pair_b == 0)
-    lp = lp_bound(core_data, core, idx, start, options, seconds=clock.budget(0.4, 600.0))
+    # the LP is what proves large cores optimal: it gets the time left but a reserve for the
+    # MIP on the pairs it keeps
+    left = clock.left()
+    lp = lp_bound(core_data, core, idx, start, options, seconds=None if left is None else 0.75 * left)
     if lp is None:
         return None
     value, red, w = lp
