@@ -215,7 +215,7 @@ def test_size_limit_returns_a_feasible_solution_and_a_valid_bound():
 
 def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
     """gsm_lp.lp_bound (arrays built by index arithmetic, column generation from one pair per
-    stage) reaches the value of the Pyomo pair MIP of gsm_mip.build with integrality dropped,
+    stage, service-order rows added when violated or all at once) reaches the value of the Pyomo pair MIP of gsm_mip.build with integrality dropped,
     solved whole by HiGHS; forced stages of lead time 0 bring the exact-inbound rows."""
     import highspy
 
@@ -253,6 +253,8 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
         value, reduced, w = lp_bound(data, every, idx, start, SolveOptions(), batch=3)
         assert value == pytest.approx(want, rel=1e-7, abs=1e-7)
         assert (reduced >= -1e-7).all()
+        every_row = lp_bound(data, every, idx, start, SolveOptions(), lazy_rows=False)
+        assert every_row[0] == pytest.approx(want, rel=1e-7, abs=1e-7)
         assert np.bincount(idx.pair_k, weights=w, minlength=data.n) == pytest.approx(1.0)
         checked += 1
         exact += bool(data.exact_si.any())

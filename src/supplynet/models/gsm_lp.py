@@ -32,9 +32,11 @@ class PairLP:
     n_rows: int
     out_row: np.ndarray  # (n,) first outbound-marginal row of stage k (row of b = 0)
     in_row: np.ndarray  # (n,) first inbound-marginal row of stage k (row of a = ext_k)
-    A: sp.csc_matrix  # rows x (x columns, z columns)
+    A: sp.csc_matrix  # marginal and exact-inbound rows x (x columns, z columns)
     row_lower: np.ndarray
     row_upper: np.ndarray
+    order_z: np.ndarray  # service-order rows z[k, s] - x[i, s] >= 0: column of z[k, s] ...
+    order_x: np.ndarray  # ... and of x[i, s], one entry per row
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,18 +80,12 @@ def master_rows(data: StageData, core: np.ndarray) -> PairLP:
     upper = [np.zeros(n_rows)]
     lower[0][out_row[core]] = upper[0][out_row[core]] = 1.0
     lower[0][in_row[core]] = upper[0][in_row[core]] = 1.0
-    # service order (i, k, s): z[k, s] - x[i, s] >= 0 for s = ext_k+1..s_max_i
+    # service order (i, k, s): z[k, s] - x[i, s] >= 0 for s = ext_k+1..s_max_i (added by lp_bound)
     arcs = np.array([(i, kk) for i, kk in data.arcs.tolist() if core[i] and core[kk]],
                     dtype=np.int64).reshape(-1, 2)
     j, s = _ranges(ext[arcs[:, 1]] + 1, s_max[arcs[:, 0]])
     i, kk = arcs[j, 0], arcs[j, 1]
-    r = n_rows + np.arange(len(j))
-    rows += [r, r]
-    cols += [z_col[kk] + s - ext[kk] - 1, x_col[i] + s - 1]
-    vals += [np.ones(len(j)), -np.ones(len(j))]
-    lower.append(np.zeros(len(j)))
-    upper.append(np.full(len(j), np.inf))
-    n_rows += len(j)
+    order_z, order_x = z_col[kk] + s - ext[kk] - 1, x_col[i] + s - 1
     # exact inbound (k, s) at forced stages of lead time 0: z[k, s] - sum_i x[i, s] <= 0
     for kk in np.flatnonzero(data.exact_si & core).tolist():
         for s in range(int(ext[kk]) + 1, int(si_max[kk]) + 1):
@@ -106,15 +102,20 @@ def master_rows(data: StageData, core: np.ndarray) -> PairLP:
     A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(n_rows, n_x + n_z))
     return PairLP(n_x, n_z, n_rows, out_row, in_row, A, np.concatenate(lower),
-                  np.concatenate(upper))
+                  np.concatenate(upper), order_z, order_x)
 
 
 def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, options,
-             batch: int = 20000, max_rounds: int = 200, seconds: float | None = None):
-    """LP relaxation of the pair MIP over all pairs of ``idx``, by column generation.
+             batch: int = 20000, max_rounds: int = 500, seconds: float | None = None,
+             lazy_rows: bool = True):
+    """LP relaxation of the pair MIP over all pairs of ``idx``, by column (and row) generation.
 
     Returns (LP value, reduced cost of every pair, LP value of every pair (0 outside the
     master)), or None when ``seconds`` run out first. ``start_mask`` marks the first columns.
+    With ``lazy_rows`` the service-order rows enter when the master's solution violates them
+    (most violated first, ``batch`` per round): the marginal rows alone are 10-30 % of the LP,
+    and few order rows bind. The loop ends when no pair prices out and no row is violated, so
+    the master's optimum is then the LP's, and its duals (0 on absent rows) are feasible for it.
     """
     from ..solve import make_highs
 
@@ -131,8 +132,9 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
                 A.indices.astype(np.int32), A.data.astype(float), np.zeros(nc, np.int32))
     col_of = np.full(len(cost), -1, dtype=np.int64)
     ncols = nc
+    absent = np.ones(len(lp.order_z), dtype=bool)
 
-    def add(cand: np.ndarray) -> None:
+    def add_cols(cand: np.ndarray) -> None:
         nonlocal ncols
         k = len(cand)
         rows = np.empty(2 * k, dtype=np.int32)
@@ -142,7 +144,18 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
         col_of[cand] = np.arange(ncols, ncols + k)
         ncols += k
 
-    add(np.flatnonzero(start_mask))
+    def add_rows(sel: np.ndarray) -> None:
+        k = len(sel)
+        cols = np.empty(2 * k, dtype=np.int32)
+        cols[0::2], cols[1::2] = lp.order_z[sel], lp.order_x[sel]
+        vals = np.tile([1.0, -1.0], k)
+        h.addRows(k, np.zeros(k), np.full(k, np.inf), 2 * k,
+                  np.arange(0, 2 * k, 2, dtype=np.int32), cols, vals)
+        absent[sel] = False
+
+    if not lazy_rows:
+        add_rows(np.arange(len(lp.order_z)))
+    add_cols(np.flatnonzero(start_mask))
     scale = max(1.0, float(np.abs(cost).max(initial=0.0)))
     for _ in range(max_rounds):
         if t_end is not None:
@@ -164,10 +177,17 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
         if np.abs(d[inside] - dual).max(initial=0.0) > 1e-6 * scale:
             raise RuntimeError("pair LP: reduced costs do not match the row duals")
         cand = np.flatnonzero((col_of < 0) & (d < -1e-9 * scale))
-        if not len(cand):
+        xv = np.asarray(sol.col_value)
+        excess = xv[lp.order_x] - xv[lp.order_z]
+        viol = np.flatnonzero(absent & (excess > 1e-9))
+        if not len(cand) and not len(viol):
             break
-        add(cand[np.argsort(d[cand])[:batch]])
-    sol = h.getSolution()
+        if len(cand):
+            add_cols(cand[np.argsort(d[cand])[:batch]])
+        if len(viol):
+            add_rows(viol[np.argsort(-excess[viol])[:batch]])
+    else:
+        return None
     x = np.asarray(sol.col_value)
     w = np.where(col_of >= 0, x[np.maximum(col_of, 0)], 0.0)
     return float(h.getInfo().objective_function_value), d, w

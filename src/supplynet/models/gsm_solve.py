@@ -64,17 +64,16 @@ def mip_pair_limit(clock: _Clock, max_mip_pairs: int | None) -> int:
 
 
 def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
-              direct_pairs: int = 20000, lp_pairs: int = 2_000_000,
+              direct_pairs: int = 20000, lp_pairs: int = MAX_TABLE_PAIRS,
               max_mip_pairs: int | None = None) -> Optimum:
     """Exact optimum: eliminate by DP, then the pair MIP on the 2-core (see models/buffers.md).
 
     With ``reduce``: (1) ``gsm_dp.fold`` eliminates stages with one neighbour and free stages;
     (2) an incumbent from the spanning-tree DP (whose value is also a lower bound) and
     large-neighbourhood search; (3) when the core has more than ``direct_pairs`` pairs: the LP
-    relaxation by column generation with rounding of its solution (at most ``lp_pairs`` pairs,
-    else after Lagrangian pruning; the Lagrangian bound also stands in when the LP runs out of
-    time); each bound removes every pair that cannot be in a solution cheaper than the
-    incumbent; (4) the MIP on the remaining pairs, started from the incumbent, if they fit
+    relaxation by column generation with rounding of its solution (at most ``lp_pairs`` pairs;
+    the Lagrangian bound stands in when the LP runs out of time or for more pairs); each bound
+    removes every pair that cannot be in a solution cheaper than the incumbent; (4) the MIP on the remaining pairs, started from the incumbent, if they fit
     (``mip_pair_limit``); else the incumbent and the best bound with status time_limit.
     Without ``reduce``: the MIP on all pairs.
     """
@@ -97,7 +96,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     best = _given_start(data, options)
     lower = None
     if reduce:
-        best, lower = _incumbent_search(data, best, clock, heavy=n_pairs > lp_pairs)
+        best, lower = _incumbent_search(data, best, clock)
     if n_pairs > MAX_TABLE_PAIRS or (reduce and n_pairs > 20 * mip_pair_limit(clock, max_mip_pairs)):
         return _stopped(data, best, lower, clock,
                         f"{int(core.sum())} of {data.n} stages left after elimination have "
@@ -134,19 +133,18 @@ def _given_start(data: StageData, options: SolveOptions) -> np.ndarray | None:
     return None
 
 
-def _incumbent_search(data: StageData, best: np.ndarray | None, clock: _Clock, heavy: bool
+def _incumbent_search(data: StageData, best: np.ndarray | None, clock: _Clock
                       ) -> tuple[np.ndarray | None, float | None]:
-    """Best of the spanning-tree solution and ``best``, each improved by LNS; and the tree
-    relaxation's value as a lower bound. ``heavy``: more search time (large cores, where the
-    MIP mostly improves on the incumbent rather than proving it)."""
+    """Best of the spanning-tree solution and ``best``, each improved by LNS (5 % of the time
+    limit each: the LP's rounding usually does better, and a core too large to prove gets the
+    time left for LNS in ``_stopped``); and the tree relaxation's value as a lower bound."""
     from .gsm_dp import tree_heuristic
     from .gsm_search import lns
 
     tree_S, lower = tree_heuristic(data)
-    share = (0.15, 15.0) if heavy else (0.05, 5.0)
     for cand in (tree_S, best):
         if cand is not None:
-            cand = lns(data, cand, seconds=clock.budget(*share))
+            cand = lns(data, cand, seconds=clock.budget(0.05, 5.0))
             if best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]:
                 best = cand
     return best, lower
@@ -185,8 +183,6 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
     """(pairs kept, incumbent, lower bound) after the LP and/or Lagrangian bound (see solve_mip)."""
     from .gsm_search import lagrangian
 
-    lower = None
-
     def lagrangian_step(idx):
         ub = data.cost_of(best)[0]
         low, pair_lb = lagrangian(core_data, folded.core, idx, ub, clock.budget(0.1, 10.0),
@@ -195,16 +191,15 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
         notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(keep)} pairs")
         return low, idx.subset(keep)
 
-    if len(idx.pair_k) > lp_pairs:
-        lower, idx = lagrangian_step(idx)
     found = _lp_step(data, core_data, folded, idx, best, options, clock) \
         if len(idx.pair_k) <= lp_pairs else None
     if found is not None:
-        lp_lower, keep, best = found
-        lower = lp_lower if lower is None else max(lower, lp_lower)
+        lower, keep, best = found
         notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
         idx = idx.subset(keep)
-    elif lower is None:
+    else:
+        if len(idx.pair_k) <= lp_pairs:
+            notes.append("the LP did not finish in its time")
         lower, idx = lagrangian_step(idx)
     return idx, best, lower
 
