@@ -135,7 +135,7 @@ def _given_start(data: StageData, options: SolveOptions) -> np.ndarray | None:
 
 def _incumbent_search(data: StageData, best: np.ndarray | None, clock: _Clock
                       ) -> tuple[np.ndarray | None, float | None]:
-    """Best of the spanning-tree solution and ``best``, each improved by LNS (5 % of the time
+    """Best of the spanning-tree solution and ``best``, each improved by LNS (2 % of the time
     limit each: the LP's rounding usually does better, and a core too large to prove gets the
     time left for LNS in ``_stopped``); and the tree relaxation's value as a lower bound."""
     from .gsm_dp import tree_heuristic
@@ -144,7 +144,7 @@ def _incumbent_search(data: StageData, best: np.ndarray | None, clock: _Clock
     tree_S, lower = tree_heuristic(data)
     for cand in (tree_S, best):
         if cand is not None:
-            cand = lns(data, cand, seconds=clock.budget(0.05, 5.0))
+            cand = lns(data, cand, seconds=clock.budget(0.02, 2.0))
             if best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]:
                 best = cand
     return best, lower
@@ -257,7 +257,7 @@ def _lp_step(data, core_data, folded, idx, best, options, clock):
     # the LP is what proves large cores optimal: it gets the time left but a reserve for the
     # MIP on the pairs it keeps
     left = clock.left()
-    lp = lp_bound(core_data, core, idx, start, options, seconds=None if left is None else 0.75 * left)
+    lp = lp_bound(core_data, core, idx, start, options, seconds=None if left is None else 0.8 * left)
     if lp is None:
         return None
     value, red, w = lp
