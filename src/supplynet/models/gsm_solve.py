@@ -73,8 +73,9 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     large-neighbourhood search; (3) when the core has more than ``direct_pairs`` pairs: the LP
     relaxation by column generation with rounding of its solution (at most ``lp_pairs`` pairs;
     the Lagrangian bound stands in when the LP runs out of time or for more pairs); each bound
-    removes every pair that cannot be in a solution cheaper than the incumbent; (4) the MIP on the remaining pairs, started from the incumbent, if they fit
-    (``mip_pair_limit``); else the incumbent and the best bound with status time_limit.
+    removes every pair that cannot be in a solution cheaper than the incumbent; (4) the MIP on
+    the remaining pairs, started from the incumbent, if they fit (``mip_pair_limit``); else
+    the incumbent and the best bound with status time_limit.
     Without ``reduce``: the MIP on all pairs.
     """
     from .gsm_dp import Folded, fold
