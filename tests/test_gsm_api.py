@@ -182,3 +182,19 @@ def test_finished_goods_attribute_overrides_structure():
     # only A is forbidden stock: S_A = 3, then B may quote up to 1 and C sees SI = 3
     want = min(math.sqrt(1 - b) + 3 * math.sqrt(3 + 1) for b in range(2))
     assert p.loc["buffer finished goods only", "safety_stock_cost"] == pytest.approx(want)
+
+
+def test_dp_too_long_for_the_time_limit_returns_a_feasible_plan_at_once():
+    """A 200-stage serial line with lead times of 10 needs ~2.7e8 DP evaluations (a few
+    seconds); with a 0.5 s limit gsm returns every stage quoting 0 instead of overrunning:
+    each stage then holds stock for its own lead time, cost sum h * z_sigma * sqrt(10)."""
+    g = nx.DiGraph()
+    for i in range(200):
+        g.add_node(i, lead_time=10, holding_cost=1.0 + i / 100, z_sigma=2.0)
+        if i:
+            g.add_edge(i - 1, i)
+    r = sn.gsm(g, time_limit=0.5)
+    assert r.status == "time_limit" and "time limit" in r.message
+    want = sum((1.0 + i / 100) * 2.0 * math.sqrt(10) for i in range(200))
+    assert r.objective == pytest.approx(want)
+    assert (r.stages["outbound_service_time"] == 0).all()

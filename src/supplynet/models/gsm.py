@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import OptionsError
 from ..options import SolveOptions, split_options
 from ..results import Result
-from .gsm_graph import UNBOUNDED, Optimum, StageData, canonical, infeasibility, prepare
+from .gsm_graph import UNBOUNDED, Optimum, StageData, canonical, infeasibility, prepare, repair
 
 METHODS = ("auto", "mip", "dp")
 
@@ -80,6 +80,9 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
     reasons = infeasibility(data)
     if reasons:
         return Optimum("infeasible", message="; ".join(reasons), method=method)
+    too_long = _dp_beyond_time_limit(data, solve_options)
+    if too_long is not None and (method == "dp" or reduce):
+        return too_long
     use_dp = method == "dp" or (method == "auto" and data.is_forest() and not data.exact_si.any())
     if use_dp:
         if not data.is_forest():
@@ -104,6 +107,29 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
 
     return solve_mip(data, solve_options or SolveOptions(), reduce=reduce,
                      max_mip_pairs=max_mip_pairs)
+
+
+DP_RATE = 1e8  # (SI, S) evaluations per second of the DP, measured on serial chains
+
+
+def _dp_beyond_time_limit(data: StageData, solve_options: SolveOptions | None) -> Optimum | None:
+    """Deep chains make the DP's work sum_k (si_max_k + 1)(s_max_k + 1) explode (a serial line
+    of 2000 stages: ~10^11). When it cannot fit in the time limit, return at once every stage
+    quoting 0 (repaired to be feasible) with status time_limit instead of overrunning."""
+    limit = None if solve_options is None else solve_options.time_limit
+    if limit is None:
+        return None
+    work = float(np.sum((data.si_max - data.ext + 1.0) * (data.s_max + 1.0)))
+    if work <= DP_RATE * limit:
+        return None
+    S = repair(data, np.zeros(data.n, dtype=np.int64))
+    msg = (f"the tree DP / elimination would evaluate {work:.3g} (SI, S) pairs, about "
+           f"{work / DP_RATE:.0f} s, more than the time limit of {limit:g} s")
+    if S is None:
+        return Optimum("time_limit", method="dp", message=msg + "; no feasible solution found")
+    S = canonical(data, S)
+    return Optimum("time_limit", S, data.cost_of(S)[0], None, "dp",
+                   msg + "; returned: every stage quoting its earliest service time (S = 0)")
 
 
 def _policy_rows(graph: nx.DiGraph, data: StageData, best: Optimum, opts: GsmOptions,
