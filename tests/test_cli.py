@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from shared_data import shared_data
 
 import supplynet as sn
 from supplynet import cli
 from supplynet.cli import main
 
-ORLIB = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib"
+ORLIB = shared_data("orlib")
 needs_orlib = pytest.mark.skipif(not (ORLIB / "cap41.txt").exists(), reason="no OR-Library data")
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import pytest
+from shared_data import shared_data
 
 import supplynet as sn
 
-ORLIB = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib"
+ORLIB = shared_data("orlib")
 OPTIMA = ORLIB / "optima.csv"
 
 pytestmark = pytest.mark.skipif(not OPTIMA.exists(), reason="OR-Library data not present")

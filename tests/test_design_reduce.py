@@ -11,20 +11,20 @@ from __future__ import annotations
 import csv
 import itertools
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
+from shared_data import shared_data
 
 import supplynet as sn
 from supplynet.models import design_reduce as dr
 from supplynet.models.design import DesignOptions
 from supplynet.models.design_data import prepare
 
-ORLIB = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib"
+ORLIB = shared_data("orlib")
 
 
 @settings(max_examples=60, deadline=None)

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import shared_data
 
 import supplynet as sn
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm"
+DATA = shared_data("gsm")
 FILES = sorted(DATA.glob("*.json")) if DATA.exists() else []
 pytestmark = pytest.mark.skipif(not FILES, reason="shared GSM instances not available")
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import networkx as nx
 import pytest
+from shared_data import shared_data
 
 import supplynet as sn
 from supplynet.errors import InstanceError
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm"
+DATA = shared_data("gsm")
 
 
 def sample() -> nx.DiGraph:

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import shared_data
 
 import supplynet as sn
 from supplynet.io import shipped_instances
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib"
+DATA = shared_data("orlib")
 needs_orlib = pytest.mark.skipif(not (DATA / "cap41.txt").exists(), reason="no OR-Library data")
 
 
