@@ -111,7 +111,9 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
     """LP relaxation of the pair MIP over all pairs of ``idx``, by column (and row) generation.
 
     Returns (LP value, reduced cost of every pair, LP value of every pair (0 outside the
-    master)), or None when ``seconds`` run out first. ``start_mask`` marks the first columns.
+    master)); when ``seconds`` run out first, (None, None, the pair values of the last master
+    solved, or None): not a bound, but still worth rounding. ``start_mask`` marks the first
+    columns.
     With ``lazy_rows`` the service-order rows enter when the master's solution violates them
     (most violated first, ``batch`` per round): the marginal rows alone are 10-30 % of the LP,
     and few order rows bind. The loop ends when no pair prices out and no row is violated, so
@@ -158,16 +160,21 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
     add_cols(np.flatnonzero(start_mask))
     h.setOptionValue("simplex_dual_edge_weight_strategy", 1)
     scale = max(1.0, float(np.abs(cost).max(initial=0.0)))
+    w = None
+
+    def pair_values(x: np.ndarray) -> np.ndarray:
+        return np.where(col_of >= 0, x[np.maximum(col_of, 0)], 0.0)
+
     for _ in range(max_rounds):
         if t_end is not None:
             left = t_end - time.perf_counter()
             if left <= 0:
-                return None
+                return None, None, w
             # HiGHS compares its limit with the run time summed over all runs of the object
             h.setOptionValue("time_limit", h.getRunTime() + left)
         h.run()
         if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
-            return None
+            return None, None, w
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"pair LP ended with {h.modelStatusToString(h.getModelStatus())}")
         sol = h.getSolution()
@@ -179,6 +186,7 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
             raise RuntimeError("pair LP: reduced costs do not match the row duals")
         cand = np.flatnonzero((col_of < 0) & (d < -1e-9 * scale))
         xv = np.asarray(sol.col_value)
+        w = pair_values(xv)
         excess = xv[lp.order_x] - xv[lp.order_z]
         viol = np.flatnonzero(absent & (excess > 1e-9))
         if not len(cand) and not len(viol):
@@ -191,7 +199,5 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
         # thousands of new columns (dual infeasible start) HiGHS's default choice does better
         h.setOptionValue("simplex_dual_edge_weight_strategy", -1 if len(cand) >= batch // 4 else 1)
     else:
-        return None
-    x = np.asarray(sol.col_value)
-    w = np.where(col_of >= 0, x[np.maximum(col_of, 0)], 0.0)
+        return None, None, w
     return float(h.getInfo().objective_function_value), d, w

@@ -192,10 +192,11 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
         notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(keep)} pairs")
         return low, idx.subset(keep)
 
-    found = _lp_step(data, core_data, folded, idx, best, options, clock) \
-        if len(idx.pair_k) <= lp_pairs else None
+    found = None
+    if len(idx.pair_k) <= lp_pairs:
+        found, best = _lp_step(data, core_data, folded, idx, best, options, clock)
     if found is not None:
-        lower, keep, best = found
+        lower, keep = found
         notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
         idx = idx.subset(keep)
     else:
@@ -247,7 +248,8 @@ def _incumbent(idx: MipIndex, data: StageData, S: np.ndarray) -> np.ndarray:
 def _lp_step(data, core_data, folded, idx, best, options, clock):
     """LP bound by column generation, rounding of the LP solution, reduced-cost fixing.
 
-    Returns (LP bound, pairs to keep, incumbent) or None when the LP runs out of time."""
+    Returns ((LP bound, pairs to keep) or None when the LP runs out of time, incumbent): the
+    incumbent may have improved by rounding the last LP solution even then."""
     from .gsm_lp import lp_bound
     from .gsm_search import lns
 
@@ -258,17 +260,18 @@ def _lp_step(data, core_data, folded, idx, best, options, clock):
     # the LP is what proves large cores optimal: it gets the time left but a reserve for the
     # MIP on the pairs it keeps
     left = clock.left()
-    lp = lp_bound(core_data, core, idx, start, options, seconds=None if left is None else 0.8 * left)
-    if lp is None:
-        return None
-    value, red, w = lp
+    value, red, w = lp_bound(core_data, core, idx, start, options,
+                             seconds=None if left is None else 0.8 * left)
+    if w is not None:  # rounding the (last) LP solution often gives the optimum
+        S_lp, SI_lp = read_service_times(core_data, idx, w)
+        cand = repair(data, folded.recover(data.n, S_lp, SI_lp)[0])
+        if cand is not None:
+            cand = lns(data, cand, seconds=clock.budget(0.05, 5.0))
+            if data.cost_of(cand)[0] < data.cost_of(best)[0]:
+                best = cand
+    if value is None:
+        return None, best
     lower = value + folded.constant
-    S_lp, SI_lp = read_service_times(core_data, idx, w)
-    cand = repair(data, folded.recover(data.n, S_lp, SI_lp)[0])
-    if cand is not None:
-        cand = lns(data, cand, seconds=clock.budget(0.05, 5.0))
-        if data.cost_of(cand)[0] < data.cost_of(best)[0]:
-            best = cand
     upper = data.cost_of(best)[0]
     keep = (red <= (upper - lower) + 1e-7 * max(1.0, abs(upper))) | _incumbent(idx, data, best)
-    return lower, keep, best
+    return (lower, keep), best
