@@ -224,7 +224,7 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
     from supplynet.solve import compile_model, make_highs, pass_model
 
     rng = np.random.default_rng(5)
-    checked = exact = 0
+    checked = exact = partial = 0
     for trial in range(40):
         g = random_graph(rng, int(rng.integers(4, 9)), tree=False, t_max=3, zero_costs=False,
                          density=0.5)
@@ -255,7 +255,15 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
         assert (reduced >= -1e-7).all()
         every_row = lp_bound(data, every, idx, start, SolveOptions(), lazy_rows=False)
         assert every_row[0] == pytest.approx(want, rel=1e-7, abs=1e-7)
+        # out of time before the first master: no bound and nothing to round
+        assert lp_bound(data, every, idx, start, SolveOptions(), seconds=0.0) == (None, None, None)
         assert np.bincount(idx.pair_k, weights=w, minlength=data.n) == pytest.approx(1.0)
+        # stopped after one master: no bound, but that master's solution to round
+        wider = start | (idx.pair_b == 0)
+        value1, _, w1 = lp_bound(data, every, idx, wider, SolveOptions(), batch=1, max_rounds=1)
+        if value1 is None:
+            partial += 1
+            assert np.bincount(idx.pair_k, weights=w1, minlength=data.n) == pytest.approx(1.0)
         checked += 1
         exact += bool(data.exact_si.any())
-    assert checked >= 30 and exact >= 3, (checked, exact)
+    assert checked >= 30 and exact >= 3 and partial >= 10, (checked, exact, partial)
