@@ -99,10 +99,11 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     if reduce:
         best, lower = _incumbent_search(data, best, clock)
     if n_pairs > MAX_TABLE_PAIRS or (reduce and n_pairs > 20 * mip_pair_limit(clock, max_mip_pairs)):
+        limit = (f"(more than the {MAX_TABLE_PAIRS} pairs listed in memory)"
+                 if n_pairs > MAX_TABLE_PAIRS else _limit_words(clock, max_mip_pairs))
         return _stopped(data, best, lower, clock,
                         f"{int(core.sum())} of {data.n} stages left after elimination have "
-                        f"{n_pairs} service-time pairs, too many for the exact MIP "
-                        f"{_limit_words(clock, max_mip_pairs)}")
+                        f"{n_pairs} service-time pairs, too many for the exact MIP {limit}")
     idx = pair_table(core_data, core, folded.uS, folded.uSI)
     missing = set(np.flatnonzero(core).tolist()) - set(idx.pair_k.tolist())
     if missing:
