@@ -267,3 +267,26 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
         checked += 1
         exact += bool(data.exact_si.any())
     assert checked >= 30 and exact >= 3 and partial >= 10, (checked, exact, partial)
+
+
+def test_pair_table_cap_stops_before_listing_pairs(monkeypatch):
+    """Above MAX_TABLE_PAIRS no pair is listed: the search's solution comes back, feasible and
+    no cheaper than the brute-force optimum, and the message names the cap."""
+    import supplynet.models.gsm_solve as gsm_solve
+
+    monkeypatch.setattr(gsm_solve, "MAX_TABLE_PAIRS", 5)
+    monkeypatch.setattr(gsm_solve, "pair_table", lambda *a, **k: pytest.fail("pairs listed"))
+    rng = np.random.default_rng(3)
+    stopped = 0
+    for _ in range(20):
+        g = random_graph(rng, 5, tree=False, t_max=2, zero_costs=False, density=0.7)
+        want = brute_force(g)
+        data = prepare(g)
+        out = gsm_solve.solve_mip(data, SolveOptions())
+        if out.message.startswith("solved by elimination"):
+            continue
+        stopped += 1
+        assert "listed in memory" in out.message
+        assert out.S is not None and out.objective >= want - 1e-7
+        assert out.objective == pytest.approx(data.cost_of(out.S)[0])
+    assert stopped >= 10
