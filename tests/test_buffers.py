@@ -118,6 +118,11 @@ def test_what_if_by_node_and_stage():
     assert r.stages.set_index("stage").loc["P|F", "net_replenishment_time"] >= 1
     with pytest.raises(OptionsError, match="neither a stage"):
         sn.buffers(small(), force_buffer=["nowhere"])
+    # every gsm option passes through, checked the same way
+    r = sn.buffers(small(), method="mip", max_mip_pairs=10**6, compare_policies=False)
+    assert r.objective == pytest.approx(base.objective)
+    with pytest.raises(OptionsError, match="max_mip_pairs"):
+        sn.buffers(small(), max_mip_pairs=-1)
 
 
 @pytest.mark.skipif(not (JUICE / "instance.yaml").exists(), reason="juice instance not available")

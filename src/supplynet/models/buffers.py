@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict, deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,27 +20,19 @@ import pandas as pd
 from ..errors import InstanceError, OptionsError
 from ..options import split_options
 from ..results import Result
-from .gsm import gsm
+from .gsm import GsmOptions, gsm
 
 SEP = "|"
 
 
 @dataclass
-class BuffersOptions:
-    """Options of ``buffers`` (solver options such as time_limit go to SolveOptions).
-
-    force_buffer / forbid_buffer: lists of stages, each a (node, product) tuple, a
-    "node|product" string or a node id (all products at that node); max_service_time: {stage or node: periods}; method,
-    include_pipeline, compare_policies, reduce: as in ``supplynet.gsm``.
+class BuffersOptions(GsmOptions):
+    """Options of ``buffers``: those of ``supplynet.gsm`` (``GsmOptions``: method,
+    include_pipeline, compare_policies, reduce, max_mip_pairs), with stages named as in a
+    Network. force_buffer / forbid_buffer: lists of stages, each a (node, product) tuple, a
+    "node|product" string or a node id (all products at that node); max_service_time:
+    {stage or node: periods}. Solver options such as time_limit go to SolveOptions.
     """
-
-    method: str = "auto"
-    force_buffer: Iterable = ()
-    forbid_buffer: Iterable = ()
-    max_service_time: dict | None = None
-    include_pipeline: bool = False
-    compare_policies: bool = True
-    reduce: bool = True
 
 
 def _value(net) -> dict[str, float]:
@@ -313,10 +304,9 @@ def buffers(net, **options: Any) -> Result:
     for k, v in (opts.max_service_time or {}).items():
         for s in _stages_of([k], g):
             caps[s] = v
-    r = gsm(g, method=opts.method, force_buffer=_stages_of(opts.force_buffer, g),
-            forbid_buffer=_stages_of(opts.forbid_buffer, g), max_service_time=caps,
-            include_pipeline=opts.include_pipeline, compare_policies=opts.compare_policies,
-            reduce=opts.reduce, **vars(solve_options))
+    stages = {"force_buffer": _stages_of(opts.force_buffer, g),
+              "forbid_buffer": _stages_of(opts.forbid_buffer, g), "max_service_time": caps}
+    r = gsm(g, **(vars(opts) | stages), **vars(solve_options))
     result = Result(model="buffers", status=r.status, objective=r.objective, bound=r.bound,
                     gap=r.gap, message=r.message, diagnosis=r.diagnosis, network=net,
                     options=opts, build_seconds=r.build_seconds,
