@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .gsm_graph import StageData
+from .gsm_mip import order_rows, value_ranges
 
 
 @dataclass
@@ -37,14 +38,6 @@ class PairLP:
     row_upper: np.ndarray
     order_z: np.ndarray  # service-order rows z[k, s] - x[i, s] >= 0: column of z[k, s] ...
     order_x: np.ndarray  # ... and of x[i, s], one entry per row
-
-
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, value) of every integer in [lo_j, hi_j] for all j, owners in order."""
-    cnt = np.maximum(hi - lo + 1, 0)
-    owner = np.repeat(np.arange(len(lo)), cnt)
-    start = np.repeat(np.cumsum(cnt) - cnt, cnt)
-    return owner, np.repeat(lo, cnt) + np.arange(int(cnt.sum())) - start
 
 
 def master_rows(data: StageData, core: np.ndarray) -> PairLP:
@@ -64,13 +57,13 @@ def master_rows(data: StageData, core: np.ndarray) -> PairLP:
     n_z = int(n_zk.sum())
     rows, cols, vals = [], [], []
     # outbound marginal (k, b): sum_a w - x[k, b] (b >= 1) + x[k, b+1] (b < s_max) = [b == 0]
-    k, s = _ranges(np.ones(n, np.int64), n_xk)  # x[k, s], s = 1..s_max_k
+    k, s = value_ranges(np.ones(n, np.int64), n_xk)  # x[k, s], s = 1..s_max_k
     xcol = x_col[k] + s - 1
     rows += [out_row[k] + s, out_row[k] + s - 1]
     cols += [xcol, xcol]
     vals += [-np.ones(len(k)), np.ones(len(k))]
     # inbound marginal (k, a): sum_b w - z[k, a] (a > ext) + z[k, a+1] (a < si_max) = [a == ext]
-    k, s = _ranges(ext + 1, np.where(core, si_max, ext))  # z[k, s], s = ext_k+1..si_max_k
+    k, s = value_ranges(ext + 1, np.where(core, si_max, ext))  # z[k, s], s = ext_k+1..si_max_k
     zcol = z_col[k] + s - ext[k] - 1
     rows += [in_row[k] + s - ext[k], in_row[k] + s - ext[k] - 1]
     cols += [zcol, zcol]
@@ -81,10 +74,7 @@ def master_rows(data: StageData, core: np.ndarray) -> PairLP:
     lower[0][out_row[core]] = upper[0][out_row[core]] = 1.0
     lower[0][in_row[core]] = upper[0][in_row[core]] = 1.0
     # service order (i, k, s): z[k, s] - x[i, s] >= 0 for s = ext_k+1..s_max_i (added by lp_bound)
-    arcs = np.array([(i, kk) for i, kk in data.arcs.tolist() if core[i] and core[kk]],
-                    dtype=np.int64).reshape(-1, 2)
-    j, s = _ranges(ext[arcs[:, 1]] + 1, s_max[arcs[:, 0]])
-    i, kk = arcs[j, 0], arcs[j, 1]
+    i, kk, s = order_rows(data, core)
     order_z, order_x = z_col[kk] + s - ext[kk] - 1, x_col[i] + s - 1
     # exact inbound (k, s) at forced stages of lead time 0: z[k, s] - sum_i x[i, s] <= 0
     for kk in np.flatnonzero(data.exact_si & core).tolist():

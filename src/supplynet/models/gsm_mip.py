@@ -147,13 +147,26 @@ def add_inbound_marginal(m: pyo.ConcreteModel, data: StageData, idx: MipIndex) -
     m.inbound_marginal = pyo.Constraint(rows, rule=rule)
 
 
-def add_service_order(m: pyo.ConcreteModel, data: StageData, core: np.ndarray) -> None:
-    """SI_k >= S_i for every arc i -> k, as z[k, s] >= x[i, s] for s = ext_k+1..s_max_i.
+def value_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner j, value) of every integer in [lo_j, hi_j] for all j, in order of j then value."""
+    cnt = np.maximum(np.asarray(hi, dtype=np.int64) - lo + 1, 0)
+    owner = np.repeat(np.arange(len(cnt)), cnt)
+    start = np.repeat(np.cumsum(cnt) - cnt, cnt)
+    return owner, np.repeat(np.asarray(lo, dtype=np.int64), cnt) + np.arange(int(cnt.sum())) - start
 
-    (For s <= ext_k the inbound thermometer is 1 and the row is void.)
-    """
-    rows = [(i, k, s) for i, k in data.arcs.tolist() if core[i] and core[k]
-            for s in range(int(data.ext[k]) + 1, int(data.s_max[i]) + 1)]
+
+def order_rows(data: StageData, core: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, k, s) of every service-order row z[k, s] >= x[i, s]: arcs i -> k between core stages
+    (in arc order), s = ext_k+1..s_max_i (for s <= ext_k the inbound thermometer is 1)."""
+    arcs = data.arcs[core[data.arcs[:, 0]] & core[data.arcs[:, 1]]] if len(data.arcs) \
+        else np.zeros((0, 2), dtype=np.int64)
+    j, s = value_ranges(data.ext[arcs[:, 1]].astype(np.int64) + 1, data.s_max[arcs[:, 0]])
+    return arcs[j, 0], arcs[j, 1], s
+
+
+def add_service_order(m: pyo.ConcreteModel, data: StageData, core: np.ndarray) -> None:
+    """SI_k >= S_i for every arc i -> k, as z[k, s] >= x[i, s] (rows of ``order_rows``)."""
+    rows = list(zip(*(r.tolist() for r in order_rows(data, core)), strict=True))
     x, z = m.x, m.z
     m.service_order = pyo.Constraint(rows, rule=lambda _m, i, k, s: z[k, s] >= x[i, s])
 

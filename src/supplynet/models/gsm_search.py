@@ -184,18 +184,14 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     """
     import time
 
+    from .gsm_mip import order_rows
+
     t_end = time.perf_counter() + seconds
     ck = np.flatnonzero(core)
     loc = np.full(data.n, -1, dtype=np.int64)
     loc[ck] = np.arange(len(ck))
-    arcs = [(i, k) for i, k in data.arcs.tolist() if core[i] and core[k]]
-    lo = np.array([int(data.ext[k]) + 1 for _, k in arcs], dtype=np.int64)
-    hi = np.array([int(data.s_max[i]) for i, _ in arcs], dtype=np.int64)
-    cnt = np.maximum(hi - lo + 1, 0)
-    ri = np.repeat(np.array([loc[i] for i, _ in arcs], dtype=np.int64), cnt)
-    rk = np.repeat(np.array([loc[k] for _, k in arcs], dtype=np.int64), cnt)
-    rs = (np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(cnt.sum())
-          ) if cnt.sum() else np.zeros(0, dtype=np.int64)
+    ri, rk, rs = order_rows(data, core)
+    ri, rk = loc[ri], loc[rk]
     width = int(max(data.s_max[ck].max(initial=0), data.si_max[ck].max(initial=0))) + 2
     nk = len(ck)
     pk, pa, pb, cost = loc[idx.pair_k], idx.pair_a, idx.pair_b, idx.pair_cost
