@@ -238,12 +238,10 @@ def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -
     return out
 
 
-def _pairs_of(idx: MipIndex, S: np.ndarray, SI: np.ndarray) -> np.ndarray:
-    return (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
-
-
 def _incumbent(idx: MipIndex, data: StageData, S: np.ndarray) -> np.ndarray:
-    return _pairs_of(idx, S, inbound_times(data, S))
+    """Mask of the pairs (SI_k, S_k) that service times S use."""
+    SI = inbound_times(data, S)
+    return (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
 
 
 def _lp_step(data, core_data, folded, idx, best, options, clock):
