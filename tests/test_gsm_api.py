@@ -7,29 +7,10 @@ import math
 
 import networkx as nx
 import pytest
+from gsm_cases import assembly, serial
 
 import supplynet as sn
 from supplynet.errors import InstanceError, OptionsError
-
-
-def serial() -> nx.DiGraph:
-    g = nx.DiGraph(name="serial3")
-    g.add_node("1", lead_time=2, holding_cost=1.0, z_sigma=1.0)
-    g.add_node("2", lead_time=1, holding_cost=2.0, z_sigma=1.0)
-    g.add_node("3", lead_time=1, holding_cost=4.0, z_sigma=1.0, demand_mean=10.0,
-               max_service_time=0)
-    g.add_edges_from([("1", "2"), ("2", "3")])
-    return g
-
-
-def assembly() -> nx.DiGraph:
-    g = nx.DiGraph(name="assembly")
-    g.add_node("A", lead_time=3, holding_cost=1.0, z_sigma=1.0)
-    g.add_node("B", lead_time=1, holding_cost=1.0, z_sigma=1.0)
-    g.add_node("C", lead_time=1, holding_cost=3.0, z_sigma=1.0, demand_mean=5.0,
-               max_service_time=0)
-    g.add_edges_from([("A", "C"), ("B", "C")])
-    return g
 
 
 def serial_cost(s1: int, s2: int) -> float | None:

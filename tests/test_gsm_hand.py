@@ -11,19 +11,9 @@ import math
 
 import networkx as nx
 import pytest
+from gsm_cases import assembly, serial
 
 import supplynet as sn
-
-
-def _serial() -> nx.DiGraph:
-    g = nx.DiGraph(name="serial3")
-    g.add_node("1", lead_time=2, holding_cost=1.0, z_sigma=1.0)
-    g.add_node("2", lead_time=1, holding_cost=2.0, z_sigma=1.0)
-    g.add_node("3", lead_time=1, holding_cost=4.0, z_sigma=1.0, demand_mean=10.0,
-               max_service_time=0)
-    g.add_edge("1", "2")
-    g.add_edge("2", "3")
-    return g
 
 
 def test_serial_three_stages_all_or_nothing():
@@ -38,7 +28,7 @@ def test_serial_three_stages_all_or_nothing():
              (0, 1): math.sqrt(2) + 4 * math.sqrt(2), (2, 3): 8.0}
     best = min(plans, key=plans.get)
     for method in ("dp", "mip"):
-        r = sn.gsm(_serial(), method=method, reduce=False, compare_policies=False)
+        r = sn.gsm(serial(), method=method, reduce=False, compare_policies=False)
         assert r.objective == pytest.approx(plans[best], rel=1e-9)
         st = r.stages.set_index("stage")
         assert (st.loc["1", "outbound_service_time"], st.loc["2", "outbound_service_time"]) == best
@@ -60,13 +50,7 @@ def test_assembly_sideways_service_time():
         3           0 + 1 + 3*2 = 7           0 + 0 + 6 = 6
     The optimum quotes S_A = 1 = S_B: a value that is neither 0 nor SI_A + T_A.
     """
-    g = nx.DiGraph()
-    g.add_node("A", lead_time=3, holding_cost=1.0, z_sigma=1.0)
-    g.add_node("B", lead_time=1, holding_cost=1.0, z_sigma=1.0)
-    g.add_node("C", lead_time=1, holding_cost=3.0, z_sigma=1.0, demand_mean=5.0,
-               max_service_time=0)
-    g.add_edge("A", "C")
-    g.add_edge("B", "C")
+    g = assembly()
     table = {(sa, sb): math.sqrt(3 - sa) + math.sqrt(1 - sb) + 3 * math.sqrt(max(sa, sb) + 1)
              for sa in range(4) for sb in range(2)}
     best = min(table, key=table.get)
