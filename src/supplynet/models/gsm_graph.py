@@ -336,20 +336,27 @@ def prepare(graph: nx.DiGraph, force_buffer: Iterable = (), forbid_buffer: Itera
         k = index[s]
         cap[k] = v if cap[k] == UNBOUNDED else min(cap[k], v)
 
-    # Path bounds: S_k <= SI_k + T_k and SI_k <= max(ext_k, max S_i).
-    s_max = np.zeros(n, dtype=np.int64)
-    si_max = np.zeros(n, dtype=np.int64)
-    for k in range(n):
-        si_max[k] = max([int(ext[k])] + [int(s_max[i]) for i in preds[k]])
-        top = si_max[k] + T[k] - tau_min[k]
-        s_max[k] = top if cap[k] == UNBOUNDED else min(top, cap[k])
+    s_max, si_max = path_bounds(T, ext, tau_min, cap, preds)
     exact_si = (tau_min > 0) & (T == 0)
-    s_max = np.maximum(s_max, 0)  # a negative bound is reported by infeasibility()
     return StageData(
         name=str(graph.graph.get("name", "stage graph")), ids=order, index=index, T=T, h=h,
         zsigma=zsigma, mean=mean, ext=ext, s_max=s_max, si_max=si_max, quoted=cap,
         tau_min=tau_min, tau_zero=tau_zero, exact_si=exact_si, is_demand=is_demand,
         finished=fin, preds=preds, succs=succs, arcs=arcs_a, quantity=qty_a)
+
+
+def path_bounds(T: np.ndarray, ext: np.ndarray, tau_min: np.ndarray, cap: np.ndarray,
+                preds: list) -> tuple[np.ndarray, np.ndarray]:
+    """(s_max, si_max): S_k <= SI_k + T_k - tau_min_k and the cap, SI_k <= max(ext_k, max S_i),
+    in topological order. A negative bound is clipped to 0 (``infeasibility`` reports it)."""
+    n = len(T)
+    s_max = np.zeros(n, dtype=np.int64)
+    si_max = np.zeros(n, dtype=np.int64)
+    for k in range(n):
+        si_max[k] = max([int(ext[k])] + [int(s_max[i]) for i in preds[k]])
+        top = int(si_max[k] + T[k] - tau_min[k])
+        s_max[k] = top if cap[k] == UNBOUNDED else min(top, int(cap[k]))
+    return np.maximum(s_max, 0), si_max
 
 
 def pooled(n: int, succs: list, arcs: np.ndarray, qty: np.ndarray, is_demand: np.ndarray,

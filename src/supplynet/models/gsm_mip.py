@@ -52,31 +52,43 @@ def pair_table(data: StageData, core: np.ndarray | None = None, uS: dict | None 
     uS, uSI = uS or {}, uSI or {}
     ks, as_, bs, cs = [], [], [], []
     for k in np.flatnonzero(core).tolist():
-        a = np.arange(int(data.ext[k]), int(data.si_max[k]) + 1)
-        b = np.arange(0, int(data.s_max[k]) + 1)
-        A, B = np.meshgrid(a, b, indexing="ij")
-        tau = A + data.T[k] - B
-        ok = tau >= data.tau_min[k]
-        if data.tau_zero[k]:
-            ok &= tau == 0
-        cost = data.cost_coef[k] * np.sqrt(np.maximum(tau, 0)).astype(float)
-        if k in uSI:
-            cost = cost + uSI[k][a][:, None]
-        if k in uS:
-            cost = cost + uS[k][b][None, :]
-        ok &= np.isfinite(cost)
-        ks.append(np.full(int(ok.sum()), k))
-        as_.append(A[ok])
-        bs.append(B[ok])
-        cs.append(cost[ok])
-    pk = np.concatenate(ks) if ks else np.zeros(0, dtype=np.int64)
-    pa = np.concatenate(as_) if as_ else np.zeros(0, dtype=np.int64)
-    pb = np.concatenate(bs) if bs else np.zeros(0, dtype=np.int64)
-    cost = np.concatenate(cs) if cs else np.zeros(0)
+        a, b, cost = stage_pairs(data, k, uS.get(k), uSI.get(k))
+        ks.append(np.full(len(a), k))
+        as_.append(a)
+        bs.append(b)
+        cs.append(cost)
+    pk, pa, pb, cost = stacked(ks, as_, bs, cs)
     ck = np.flatnonzero(core).tolist()
     x_index = [(k, s) for k in ck for s in range(1, int(data.s_max[k]) + 1)]
     z_index = [(k, s) for k in ck for s in range(int(data.ext[k]) + 1, int(data.si_max[k]) + 1)]
     return MipIndex(pk, pa, pb, cost, x_index, z_index)
+
+
+def stacked(ks: list, as_: list, bs: list, cs: list) -> tuple[np.ndarray, ...]:
+    """(pair_k, pair_a, pair_b, pair_cost) from per-stage pieces (empty arrays if none)."""
+    def cat(parts: list, dtype) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    return cat(ks, np.int64), cat(as_, np.int64), cat(bs, np.int64), cat(cs, float)
+
+
+def stage_pairs(data: StageData, k: int, uS: np.ndarray | None = None,
+                uSI: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, cost) of the admissible pairs of stage k, in order of a then b (see pair_table)."""
+    a = np.arange(int(data.ext[k]), int(data.si_max[k]) + 1)
+    b = np.arange(0, int(data.s_max[k]) + 1)
+    A, B = np.meshgrid(a, b, indexing="ij")
+    tau = A + data.T[k] - B
+    ok = tau >= data.tau_min[k]
+    if data.tau_zero[k]:
+        ok &= tau == 0
+    cost = data.cost_coef[k] * np.sqrt(np.maximum(tau, 0)).astype(float)
+    if uSI is not None:
+        cost = cost + uSI[a][:, None]
+    if uS is not None:
+        cost = cost + uS[b][None, :]
+    ok &= np.isfinite(cost)
+    return A[ok], B[ok], cost[ok]
 
 
 def count_pairs(data: StageData, core: np.ndarray) -> int:
