@@ -80,6 +80,13 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
     reasons = infeasibility(data)
     if reasons:
         return Optimum("infeasible", message="; ".join(reasons), method=method)
+    if reduce:
+        from .gsm_coarse import common_unit, in_common_unit
+
+        g = common_unit(data)
+        if g > 1:
+            return in_common_unit(data, g, lambda sub: optimize(
+                sub, method, solve_options, reduce, max_mip_pairs))
     too_long = _dp_beyond_time_limit(data, solve_options)
     if too_long is not None and (method == "dp" or reduce):
         return too_long
@@ -114,22 +121,30 @@ DP_RATE = 1e8  # (SI, S) evaluations per second of the DP, measured on serial ch
 
 def _dp_beyond_time_limit(data: StageData, solve_options: SolveOptions | None) -> Optimum | None:
     """Deep chains make the DP's work sum_k (si_max_k + 1)(s_max_k + 1) explode (a serial line
-    of 2000 stages: ~10^11). When it cannot fit in the time limit, return at once every stage
-    quoting 0 (repaired to be feasible) with status time_limit instead of overrunning."""
+    of 2000 stages: ~10^11). When it cannot fit in the time limit, return a feasible plan with
+    status time_limit instead of overrunning: the optimum of the instance in a coarser time unit
+    (``gsm_coarse``, half the time limit), lifted; else every stage quoting 0."""
+    from .gsm_coarse import coarse_factor, coarse_plan
+
     limit = None if solve_options is None else solve_options.time_limit
     if limit is None:
         return None
     work = float(np.sum((data.si_max - data.ext + 1.0) * (data.s_max + 1.0)))
     if work <= DP_RATE * limit:
         return None
-    S = repair(data, np.zeros(data.n, dtype=np.int64))
     msg = (f"the tree DP / elimination would evaluate {work:.3g} (SI, S) pairs, about "
            f"{work / DP_RATE:.0f} s, more than the time limit of {limit:g} s")
-    if S is None:
+    g = coarse_factor(work, DP_RATE * limit / 2)
+    half = solve_options.replace(time_limit=limit / 2)
+    plans = {f"the optimal plan in units of {g} periods, lifted (gsm_coarse)":
+             coarse_plan(data, g, lambda sub: optimize(sub, "auto", half)),
+             "every stage quoting its earliest service time (S = 0)":
+             repair(data, np.zeros(data.n, dtype=np.int64))}
+    plans = {how: canonical(data, S) for how, S in plans.items() if S is not None}
+    if not plans:
         return Optimum("time_limit", method="dp", message=msg + "; no feasible solution found")
-    S = canonical(data, S)
-    return Optimum("time_limit", S, data.cost_of(S)[0], None, "dp",
-                   msg + "; returned: every stage quoting its earliest service time (S = 0)")
+    how, S = min(plans.items(), key=lambda item: data.cost_of(item[1])[0])
+    return Optimum("time_limit", S, data.cost_of(S)[0], None, "dp", f"{msg}; returned: {how}")
 
 
 def _policy_rows(graph: nx.DiGraph, data: StageData, best: Optimum, opts: GsmOptions,

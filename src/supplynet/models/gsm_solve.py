@@ -34,6 +34,9 @@ DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
 PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
 MAX_TABLE_PAIRS = 20_000_000  # pair table and Lagrangian arrays stay under ~2 GB
 COMPILE_RATE = 100_000  # pairs per second of the standard-form compile before HiGHS starts
+COARSE_PAIRS = 500_000  # pairs of the coarser instance (its LP takes about 10 s)
+COARSE_FROM = 2_500_000  # above: coarse incumbent and bound before the fine LP
+LP_PAIRS_PER_SECOND = 40_000  # the fine LP proves about 2 million pairs in 50 s
 
 
 class _Clock:
@@ -96,20 +99,37 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     n_pairs = count_pairs(core_data, core)
     best = _given_start(data, options)
     lower = None
+    notes: list[str] = []
+    coarse = None
     if reduce:
         best, lower = _incumbent_search(data, best, clock)
+        if n_pairs > COARSE_FROM or n_pairs > LP_PAIRS_PER_SECOND * (clock.left() or np.inf):
+            best, lower, coarse = _coarse_stage(data, core_data, folded, best, lower, options,
+                                                clock, n_pairs, notes)
+            upper = None if best is None else data.cost_of(best)[0]
+            if upper is not None and lower is not None and upper - lower <= max(
+                    options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9):
+                return Optimum("optimal", canonical(data, best), upper, lower, "mip",
+                               f"bounds closed the gap ({'; '.join(notes)})",
+                               build_seconds=clock.elapsed())
     if n_pairs > MAX_TABLE_PAIRS or (reduce and n_pairs > 20 * mip_pair_limit(clock, max_mip_pairs)):
         limit = (f"(more than the {MAX_TABLE_PAIRS} pairs listed in memory)"
                  if n_pairs > MAX_TABLE_PAIRS else _limit_words(clock, max_mip_pairs))
-        return _stopped(data, best, lower, clock,
-                        f"{int(core.sum())} of {data.n} stages left after elimination have "
-                        f"{n_pairs} service-time pairs, too many for the exact MIP {limit}")
+        return _stopped(data, best, lower, clock, "; ".join(
+            [*notes, f"{int(core.sum())} of {data.n} stages left after elimination have "
+                     f"{n_pairs} service-time pairs, too many for the exact MIP {limit}"]))
     idx = pair_table(core_data, core, folded.uS, folded.uSI)
+    if coarse is not None:
+        keep = coarse(idx) | _incumbent(idx, data, best)
+        notes.append(f"coarse bound kept {int(keep.sum())} of {len(keep)} pairs")
+        idx = idx.subset(keep)
+        if len(idx.pair_k) > LP_PAIRS_PER_SECOND * (clock.left() or np.inf):
+            notes.append(f"too many for the fine LP in the time left ({clock.left():.0f} s)")
+            return _stopped(data, best, lower, clock, "; ".join(notes))
     missing = set(np.flatnonzero(core).tolist()) - set(idx.pair_k.tolist())
     if missing:
         names = ", ".join(repr(data.ids[k]) for k in sorted(missing)[:5])
         return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
-    notes: list[str] = []
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
         found = _bound_and_fix(data, core_data, folded, idx, best, options, clock, lp_pairs, notes)
         idx, best = found[0], found[1]
@@ -181,14 +201,50 @@ def _stopped(data: StageData, best: np.ndarray | None, lower: float | None, cloc
                    build_seconds=clock.elapsed())
 
 
+def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs, notes):
+    """Cores too large for the fine LP in the time left (see ``gsm_coarse``): (1) the optimum
+    of the instance in units of g periods, lifted, as incumbent (a quarter of the time left);
+    (2) the pair LP of the coarse relaxation as lower bound (half of what is left then),
+    whose reduced costs fix fine pairs box by box. Returns (incumbent, lower bound, function
+    from a fine pair table to the mask of pairs to keep, or None)."""
+    from .gsm_coarse import coarse_bound, coarse_factor, coarse_plan, fine_keep
+
+    g = coarse_factor(n_pairs, COARSE_PAIRS)
+    if g < 2:
+        return best, lower, None
+    left = clock.left()
+    sub_options = options.replace(time_limit=None if left is None else left / 4, mip_start=None)
+    cand = coarse_plan(data, g, lambda sub: solve_mip(sub, sub_options))
+    if cand is not None and (best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]):
+        best = cand
+        notes.append(f"incumbent from the optimum in units of {g} periods")
+    if best is None:
+        return best, lower, None
+    left = clock.left()
+    S = canonical(data, best)
+    found = coarse_bound(core_data, folded.core, g, S, inbound_times(data, S), options,
+                         None if left is None else left / 2, folded.uS, folded.uSI)
+    if found is None:
+        notes.append(f"the coarse LP (units of {g}) did not finish in its time")
+        return best, lower, None
+    value, cidx, red = found
+    bound = value + folded.constant
+    notes.append(f"coarse LP bound (units of {g} periods) {bound:,.6g}")
+    lower = bound if lower is None else max(lower, bound)
+    slack = data.cost_of(best)[0] - bound + 1e-7 * max(1.0, abs(bound))
+    return best, lower, lambda idx: fine_keep(idx, cidx, red, slack, g)
+
+
 def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes):
     """(pairs kept, incumbent, lower bound) after the LP and/or Lagrangian bound (see solve_mip)."""
     from .gsm_search import lagrangian
 
     def lagrangian_step(idx):
         ub = data.cost_of(best)[0]
-        low, pair_lb = lagrangian(core_data, folded.core, idx, ub, clock.budget(0.1, 10.0),
-                                  folded.constant)
+        seconds = clock.budget(0.1, 10.0)
+        if clock.left() is not None:
+            seconds = min(seconds, 0.5 * clock.left())
+        low, pair_lb = lagrangian(core_data, folded.core, idx, ub, seconds, folded.constant)
         keep = (pair_lb <= ub + 1e-7 * max(1.0, abs(ub))) | _incumbent(idx, data, best)
         notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(keep)} pairs")
         return low, idx.subset(keep)

@@ -1,0 +1,173 @@
+"""Time-unit scaling (``gsm_coarse``) checked against brute-force enumeration.
+
+- all data multiples of g: the instance in units of g has the same optimum (times sqrt(g));
+- the coarse relaxation's LP value is a lower bound and its fixing keeps an optimal plan;
+- the lifted coarse plan is feasible; the pipeline forced onto the coarse path brackets the
+  optimum; a DP too long for the time limit returns a plan no worse than every stage quoting 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+from test_gsm_random import brute_force, random_graph
+
+import supplynet as sn
+from supplynet.models import gsm_solve
+from supplynet.models.gsm_coarse import (
+    coarse_bound,
+    common_unit,
+    fine_keep,
+    lift,
+    scaled,
+)
+from supplynet.models.gsm_graph import inbound_times, prepare
+from supplynet.models.gsm_mip import pair_table
+from supplynet.options import SolveOptions
+
+
+def _small_graphs(seed: int, count: int, t_max: int = 3):
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < count:
+        n = int(rng.integers(3, 6))
+        g = random_graph(rng, n, tree=False, t_max=t_max, zero_costs=False, density=0.6)
+        top = sum(a["lead_time"] for _, a in g.nodes(data=True)) + 3
+        if top ** n <= 1_500_000:
+            out.append(g)
+    return out
+
+
+def _times(g: nx.DiGraph, factor: int) -> nx.DiGraph:
+    g = g.copy()
+    for _, a in g.nodes(data=True):
+        for key in ("lead_time", "external_service_time", "max_service_time"):
+            if key in a:
+                a[key] *= factor
+    return g
+
+
+def test_common_unit_solves_exactly_in_units_of_g():
+    """Lead times, external and quoted times multiplied by g: gsm equals brute force on the
+    multiplied instance, every service time is a multiple of g, and the message says so."""
+    checked = 0
+    for i, g in enumerate(_small_graphs(5, 12, t_max=2)):
+        factor = 2 + i % 2
+        big = _times(g, factor)
+        top = sum(a["lead_time"] for _, a in big.nodes(data=True)) + 3 * factor
+        if top ** big.number_of_nodes() > 3_000_000:
+            continue
+        want = brute_force(big)
+        data = prepare(big)
+        unit = common_unit(data)
+        assert unit % factor == 0 or not (data.T.any() or data.ext.any())  # all 0: unit 1
+        r = sn.gsm(big, compare_policies=False)
+        if want is None:
+            assert r.status == "infeasible"
+            continue
+        assert r.status == "optimal"
+        assert r.objective == pytest.approx(want, rel=1e-9, abs=1e-9)
+        if unit > 1:
+            assert f"units of {unit}" in r.message
+            assert (r.stages["outbound_service_time"] % unit == 0).all()
+        checked += 1
+    assert checked >= 6
+
+
+def test_common_unit_is_one_when_any_time_breaks_it():
+    g = nx.DiGraph()
+    g.add_node("a", lead_time=4, holding_cost=1.0, z_sigma=1.0)
+    g.add_node("b", lead_time=6, holding_cost=1.0, z_sigma=1.0, max_service_time=2)
+    g.add_edge("a", "b")
+    assert common_unit(prepare(g)) == 2
+    g.nodes["a"]["external_service_time"] = 3
+    assert common_unit(prepare(g)) == 1
+    g.nodes["a"]["external_service_time"] = 0
+    assert common_unit(prepare(g, force_buffer=["b"])) == 1  # tau >= 1 is not a multiple of 2
+
+
+def test_coarse_relaxation_bounds_the_optimum_and_fixing_keeps_it():
+    """On random graphs (no elimination, core = every stage): the coarse pair LP for g = 2, 3
+    is at most the brute-force optimum, and the fine pairs kept by its reduced costs with the
+    optimum as incumbent include the optimal plan's pairs."""
+    checked = 0
+    for i, g in enumerate(_small_graphs(21, 25, t_max=4)):
+        want = brute_force(g)
+        if want is None:
+            continue
+        data = prepare(g)
+        best = sn.gsm(g, compare_policies=False)
+        S = np.array([int(best.stages.set_index("stage").loc[s, "outbound_service_time"])
+                      for s in data.ids])
+        assert data.cost_of(S)[0] == pytest.approx(want)
+        SI = inbound_times(data, S)
+        core = np.ones(data.n, dtype=bool)
+        factor = 2 + i % 2
+        value, cidx, red = coarse_bound(data, core, factor, S, SI, SolveOptions(), None)
+        assert value <= want + 1e-7
+        idx = pair_table(data, core)
+        keep = fine_keep(idx, cidx, red, want - value + 1e-7, factor)
+        used = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
+        assert used.sum() == data.n and keep[used].all()
+        checked += 1
+    assert checked >= 15
+
+
+def test_lifted_coarse_plan_is_feasible():
+    """scaled + lift on random graphs: feasible plans (bounds, tau >= 0) whatever the rounding."""
+    for i, g in enumerate(_small_graphs(8, 20, t_max=5)):
+        data = prepare(g)
+        factor = 2 + i % 3
+        coarse = scaled(data, factor)
+        found = sn.models.gsm.optimize(coarse)
+        if found.S is None:
+            continue
+        S = lift(data, coarse, np.asarray(found.S), factor)
+        if S is None:
+            continue
+        _, _, tau = data.cost_of(S)
+        assert (tau >= data.tau_min).all() and (S >= 0).all() and (S <= data.s_max).all()
+
+
+def test_pipeline_on_the_coarse_path_brackets_the_optimum(monkeypatch):
+    """Forced onto the coarse path (every core counts as large, the coarse instance is tiny):
+    the returned plan costs at least the brute-force optimum, the bound at most, and a claimed
+    optimum is the optimum."""
+    monkeypatch.setattr(gsm_solve, "COARSE_FROM", 0)
+    monkeypatch.setattr(gsm_solve, "COARSE_PAIRS", 20)
+    seen = 0
+    for g in _small_graphs(33, 20, t_max=4):
+        want = brute_force(g)
+        if want is None:
+            continue
+        data = prepare(g)
+        out = gsm_solve.solve_mip(data, SolveOptions(), direct_pairs=0)
+        assert out.S is not None
+        assert out.objective == pytest.approx(data.cost_of(out.S)[0])
+        assert out.objective >= want - 1e-7
+        if out.bound is not None:
+            assert out.bound <= want + 1e-7
+        if out.status == "optimal":
+            assert out.objective == pytest.approx(want, rel=1e-7, abs=1e-7)
+        seen += "units of" in out.message
+    assert seen >= 5
+
+
+def test_dp_too_long_for_the_time_limit_returns_a_coarse_plan():
+    """A 200-stage serial line with lead times 9, 10, 11 (no common unit) needs ~3e8 DP
+    evaluations; with a 0.5 s limit gsm returns a feasible plan at once, no worse than every
+    stage quoting 0 (cost sum h z_sigma sqrt(T)) and no better than the optimum."""
+    g = nx.DiGraph()
+    for i in range(200):
+        g.add_node(i, lead_time=9 + i % 3, holding_cost=1.0 + i / 100, z_sigma=2.0)
+        if i:
+            g.add_edge(i - 1, i)
+    r = sn.gsm(g, time_limit=0.5, compare_policies=False)
+    assert r.status == "time_limit" and "time limit" in r.message
+    every_stage = sum((1.0 + i / 100) * 2.0 * math.sqrt(9 + i % 3) for i in range(200))
+    assert r.objective <= every_stage + 1e-7
+    optimum = sn.gsm(g, compare_policies=False).objective
+    assert r.objective >= optimum - 1e-7
