@@ -10,6 +10,7 @@ benchmarks/README.md under the "GSM" heading. Keep one invocation under ~2 minut
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -48,7 +49,8 @@ def run(case: str, time_limit: float) -> str:
     r = sn.gsm(g, compare_policies=False, time_limit=time_limit)
     seconds = time.perf_counter() - t0
     msg = r.message
-    core = msg.split(" of ")[0].split()[-1] if " of " in msg and "stages" in msg else "0"
+    found = re.search(r"(\d+) of \d+ stages", msg)
+    core = found.group(1) if found else "0"
     method = "DP" if "DP" in msg or "elimination (tree" in msg else "MIP"
     if msg.startswith("bounds closed"):
         method = "bounds"

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..options import SolveOptions
 from ..solve import solve_model
+from .gsm_coarse import coarse_bound, coarse_factor, fine_keep
 from .gsm_graph import Optimum, StageData, canonical, inbound_times, repair
 from .gsm_mip import (
     MipIndex,
@@ -34,9 +35,10 @@ DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
 PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
 MAX_TABLE_PAIRS = 20_000_000  # pair table and Lagrangian arrays stay under ~2 GB
 COMPILE_RATE = 100_000  # pairs per second of the standard-form compile before HiGHS starts
-COARSE_PAIRS = 500_000  # pairs of the coarser instance (its LP takes about 10 s)
+COARSE_PAIRS = 500_000  # pairs of the coarse instance solved for an incumbent (about 10 s)
+COARSE_FIRST_PAIRS = 20_000  # pairs of the first, fastest coarse relaxation (a few seconds)
 COARSE_FROM = 2_500_000  # above: coarse incumbent and bound before the fine LP
-LP_PAIRS_PER_SECOND = 40_000  # the fine LP proves about 2 million pairs in 50 s
+LP_PAIRS_PER_SECOND = 38_000  # the fine LP proves about 2 million pairs in 40-50 s
 
 
 class _Clock:
@@ -204,10 +206,10 @@ def _stopped(data: StageData, best: np.ndarray | None, lower: float | None, cloc
 def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs, notes):
     """Cores too large for the fine LP in the time left (see ``gsm_coarse``): (1) the optimum
     of the instance in units of g periods, lifted, as incumbent (a quarter of the time left);
-    (2) the pair LP of the coarse relaxation as lower bound (half of what is left then),
+    (2) the pair LP of coarse relaxations as lower bound (70 % of what is left then),
     whose reduced costs fix fine pairs box by box. Returns (incumbent, lower bound, function
     from a fine pair table to the mask of pairs to keep, or None)."""
-    from .gsm_coarse import coarse_bound, coarse_factor, coarse_plan, fine_keep
+    from .gsm_coarse import coarse_factor, coarse_plan
 
     g = coarse_factor(n_pairs, COARSE_PAIRS)
     if g < 2:
@@ -221,18 +223,50 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
     if best is None:
         return best, lower, None
     left = clock.left()
-    S = canonical(data, best)
-    found = coarse_bound(core_data, folded.core, g, S, inbound_times(data, S), options,
-                         None if left is None else left / 2, folded.uS, folded.uSI)
+    found = _coarse_bound_step(data, core_data, folded, best, n_pairs, options,
+                               None if left is None else 0.7 * left, notes)
     if found is None:
-        notes.append(f"the coarse LP (units of {g}) did not finish in its time")
         return best, lower, None
-    value, cidx, red = found
-    bound = value + folded.constant
+    return best, found[0] if lower is None else max(lower, found[0]), found[1]
+
+
+def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds, notes):
+    """(lower bound, function from a fine pair table to the mask of pairs to keep) from the
+    pair LP of the coarse relaxation (``gsm_coarse``), or None. Coarse units first (a fast LP
+    of about ``COARSE_FIRST_PAIRS`` pairs), then the finest unit whose LP should fit the time
+    left (each finer relaxation is tighter); an LP cut short by the time keeps the last bound."""
+    S = canonical(data, best)
+    SI = inbound_times(data, S)
+    t_end = None if seconds is None else time.perf_counter() + seconds
+    g = max(2, coarse_factor(n_pairs, COARSE_FIRST_PAIRS))
+    out = None
+    while g >= 2:
+        left = None if t_end is None else t_end - time.perf_counter()
+        if left is not None and left < 1.0:
+            break
+        t0 = time.perf_counter()
+        found = coarse_bound(core_data, folded.core, g, S, SI, options, left, folded.uS,
+                             folded.uSI)
+        if found is None:
+            notes.append(f"the coarse LP in units of {g} periods did not finish in its time")
+            break
+        value, cidx, red = found
+        bound = value + folded.constant
+        slack = data.cost_of(best)[0] - bound + 1e-7 * max(1.0, abs(bound))
+        out = (bound, g, cidx, red, slack)
+        if slack <= 2e-7 * max(1.0, abs(bound)):
+            break
+        # the finest unit whose LP should still fit: its time grows at most like its pairs,
+        # i.e. like 1/g^2 (measured: closer to 1/g^1.3)
+        took = max(time.perf_counter() - t0, 1e-3)
+        left = np.inf if t_end is None else 0.9 * (t_end - time.perf_counter())
+        finer = int(np.ceil(g * np.sqrt(took / left))) if np.isfinite(left) and left > 0 else 2
+        g = max(2, finer) if finer < g else 0
+    if out is None:
+        return None
+    bound, g, cidx, red, slack = out
     notes.append(f"coarse LP bound (units of {g} periods) {bound:,.6g}")
-    lower = bound if lower is None else max(lower, bound)
-    slack = data.cost_of(best)[0] - bound + 1e-7 * max(1.0, abs(bound))
-    return best, lower, lambda idx: fine_keep(idx, cidx, red, slack, g)
+    return bound, lambda idx: fine_keep(idx, cidx, red, slack, g)
 
 
 def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes):
@@ -259,7 +293,18 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
     else:
         if len(idx.pair_k) <= lp_pairs:
             notes.append("the LP did not finish in its time")
-        lower, idx = lagrangian_step(idx)
+        left = clock.left()
+        coarse = None
+        if left is None or left >= 2.0:
+            # the coarse relaxation bounds far better than the Lagrangian on such cores
+            coarse = _coarse_bound_step(data, core_data, folded, best, len(idx.pair_k),
+                                        options, None if left is None else 0.8 * left, notes)
+        if coarse is not None:
+            lower, keep = coarse[0], coarse[1](idx) | _incumbent(idx, data, best)
+            notes.append(f"coarse bound kept {int(keep.sum())} of {len(keep)} pairs")
+            idx = idx.subset(keep)
+        else:
+            lower, idx = lagrangian_step(idx)
     return idx, best, lower
 
 
