@@ -214,6 +214,8 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
     g = coarse_factor(n_pairs, COARSE_PAIRS)
     if g < 2:
         return best, lower, None
+    notes.append(f"{int(folded.core.sum())} of {data.n} stages left after elimination, "
+                 f"{n_pairs} service-time pairs: coarse time units first")
     left = clock.left()
     sub_options = options.replace(time_limit=None if left is None else left / 4, mip_start=None)
     cand = coarse_plan(data, g, lambda sub: solve_mip(sub, sub_options))
