@@ -37,7 +37,9 @@ MAX_TABLE_PAIRS = 20_000_000  # pair table and Lagrangian arrays stay under ~2 G
 COMPILE_RATE = 100_000  # pairs per second of the standard-form compile before HiGHS starts
 COARSE_PAIRS = 500_000  # pairs of the coarse instance solved for an incumbent (about 10 s)
 COARSE_FIRST_PAIRS = 20_000  # pairs of the first, fastest coarse relaxation (a few seconds)
-COARSE_FROM = 2_500_000  # above: coarse incumbent and bound before the fine LP
+COARSE_FROM = MAX_TABLE_PAIRS  # above (or above what the fine LP proves in the time left):
+# coarse incumbent and bound before the fine LP. Without a time limit the fine LP, which
+# proves, is preferred up to the pair table's cap.
 LP_PAIRS_PER_SECOND = 38_000  # the fine LP proves about 2 million pairs in 40-50 s
 
 
@@ -105,7 +107,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     coarse = None
     if reduce:
         best, lower = _incumbent_search(data, best, clock)
-        if n_pairs > COARSE_FROM or n_pairs > LP_PAIRS_PER_SECOND * (clock.left() or np.inf):
+        if n_pairs > COARSE_FROM or _beyond_lp(n_pairs, clock):
             best, lower, coarse = _coarse_stage(data, core_data, folded, best, lower, options,
                                                 clock, n_pairs, notes)
             upper = None if best is None else data.cost_of(best)[0]
@@ -125,7 +127,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
         keep = coarse(idx) | _incumbent(idx, data, best)
         notes.append(f"coarse bound kept {int(keep.sum())} of {len(keep)} pairs")
         idx = idx.subset(keep)
-        if len(idx.pair_k) > LP_PAIRS_PER_SECOND * (clock.left() or np.inf):
+        if _beyond_lp(len(idx.pair_k), clock):
             notes.append(f"too many for the fine LP in the time left ({clock.left():.0f} s)")
             return _stopped(data, best, lower, clock, "; ".join(notes))
     missing = set(np.flatnonzero(core).tolist()) - set(idx.pair_k.tolist())
@@ -147,6 +149,12 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
                      f"{_limit_words(clock, max_mip_pairs)}")
         return _stopped(data, best, lower, clock, "; ".join(notes))
     return _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes)
+
+
+def _beyond_lp(n_pairs: int, clock: _Clock) -> bool:
+    """More pairs than the fine LP proves in the time left (never without a time limit)."""
+    left = clock.left()
+    return left is not None and n_pairs > LP_PAIRS_PER_SECOND * left
 
 
 def _given_start(data: StageData, options: SolveOptions) -> np.ndarray | None:
