@@ -1,19 +1,21 @@
 """Time-unit scaling of a GSM instance (see models/buffers.md, "Algorithms").
 
 The work of every exact method grows with the square of the service-time ranges (pairs of
-inbound and outbound service times per stage). Two uses of a coarser time unit of ``g`` periods:
+inbound and outbound service times per stage). Three uses of a coarser time unit of ``g`` periods:
 
 - ``common_unit``: when every lead time, external service time, quoted service time and
   stock-forcing bound is a multiple of g, the instance in units of g periods is *equivalent*:
   the constraints are differences of service times (a totally unimodular system) and the cost
   is concave, so an optimum sits at a vertex, whose service times are multiples of g. Its cost
   is sqrt(g) times the scaled cost. Exact, and the pairs shrink by g^2.
-- ``coarse_solution``: otherwise, a heuristic for instances too large to prove. The instance
+- ``coarse_plan`` (with ``lift``): a heuristic for instances too large to prove. The instance
   with lead times rounded to units of g periods is solved, and its *structure* is kept: stages
   that pass orders through (tau = 0) still pass through, stages that quote 0 still quote 0,
   the others quote g times their coarse service time, each capped by what its suppliers allow.
   Rounding the values instead would leave many stages with tau = 1 where the coarse plan had
   tau = 0, and sqrt is steepest there.
+- ``coarse_bound`` (with ``coarse_pairs``, ``fine_keep``): a relaxation, hence a lower bound and
+  pair fixing, for the same instances (see the comment above ``coarse_pairs``).
 """
 
 from __future__ import annotations
