@@ -13,7 +13,7 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
-from test_gsm_random import brute_force, random_graph
+from test_gsm_random import _what_if, brute_force, random_graph
 
 import supplynet as sn
 from supplynet.models import gsm_solve
@@ -133,20 +133,26 @@ def test_lifted_coarse_plan_is_feasible():
 
 
 def test_pipeline_on_the_coarse_path_brackets_the_optimum(monkeypatch):
-    """Forced onto the coarse path (every core counts as large, the coarse instance is tiny):
-    the returned plan costs at least the brute-force optimum, the bound at most, and a claimed
-    optimum is the optimum."""
+    """Forced onto the coarse path (every core counts as large, the coarse instance is tiny),
+    with random force/forbid/cap controls on every other graph: the returned plan is feasible
+    and costs at least the brute-force optimum, the bound at most, and a claimed optimum is the
+    optimum."""
     monkeypatch.setattr(gsm_solve, "COARSE_FROM", 0)
     monkeypatch.setattr(gsm_solve, "COARSE_PAIRS", 20)
+    rng = np.random.default_rng(3)
     seen = 0
-    for g in _small_graphs(33, 20, t_max=4):
-        want = brute_force(g)
+    for i, g in enumerate(_small_graphs(33, 30, t_max=4)):
+        force, forbid, caps = _what_if(rng, g) if i % 2 else ((), (), {})
+        want = brute_force(g, force, forbid, caps)
         if want is None:
             continue
-        data = prepare(g)
+        data = prepare(g, force, forbid, caps)
         out = gsm_solve.solve_mip(data, SolveOptions(), direct_pairs=0)
         assert out.S is not None
-        assert out.objective == pytest.approx(data.cost_of(out.S)[0])
+        cost, _, tau = data.cost_of(out.S)
+        assert out.objective == pytest.approx(cost)
+        assert (tau >= data.tau_min).all() and (tau[data.tau_zero] == 0).all()
+        assert (out.S <= data.s_max).all()
         assert out.objective >= want - 1e-7
         if out.bound is not None:
             assert out.bound <= want + 1e-7
