@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 
 import networkx as nx
 import pytest
@@ -182,3 +183,33 @@ def test_common_time_unit_makes_a_long_serial_line_fast():
     assert (r.stages["outbound_service_time"] % 10 == 0).all()
     unscaled = optimize(prepare(g), reduce=False)
     assert r.objective == pytest.approx(unscaled.objective, rel=1e-9)
+
+
+def test_time_limit_covers_the_policy_comparison(monkeypatch):
+    """With compare_policies the optimal plan gets 85 % of the time limit and the two policy
+    solves share what is left of it, so the whole call keeps the limit (checked on the limits
+    each solve is handed; no timing is measured)."""
+    from supplynet.models import gsm as gsm_module
+
+    seen = []
+    real = gsm_module.optimize
+
+    def recording(data, method="auto", solve_options=None, *args, **kwargs):
+        limit = None if solve_options is None else solve_options.time_limit
+        seen.append(limit if limit is None else (limit, time.perf_counter()))
+        return real(data, method, solve_options, *args, **kwargs)
+
+    monkeypatch.setattr(gsm_module, "optimize", recording)
+    g = nx.DiGraph()
+    for s, t in (("A", 2), ("B", 3), ("C", 1)):
+        g.add_node(s, lead_time=t, holding_cost=1.0, z_sigma=1.0)
+    g.add_edges_from([("A", "C"), ("B", "C")])
+    start = time.perf_counter()
+    sn.gsm(g, time_limit=10.0)
+    assert len(seen) == 3 and seen[0][0] == pytest.approx(8.5)
+    # each policy solve must end by the call's deadline; the first gets half of what is left
+    assert all(t + limit <= start + 10.0 + 1e-3 for limit, t in seen[1:])
+    assert seen[1][0] <= 5.0
+    seen.clear()
+    sn.gsm(g)  # no time limit: none handed down
+    assert seen == [None, None, None]

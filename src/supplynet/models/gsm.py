@@ -40,6 +40,8 @@ class GsmOptions:
             times are data, so it never changes the decisions) to the objective.
         compare_policies: also solve the reference policies for the ``policies`` table (two
             more solves with the same solver options, usually much easier than the optimum).
+            A time limit then covers all three: 85 % for the optimal plan, the policies share
+            what is left.
         reduce: presolve the MIP (fold pendant trees into their neighbours by DP, drop stages
             whose safety stock costs nothing); off = the plain MIP on the whole graph.
         max_mip_pairs: largest pair MIP to build (service-time pairs after bounding); default:
@@ -117,6 +119,7 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
 
 
 DP_RATE = 1e8  # (SI, S) evaluations per second of the DP, measured on serial chains
+MAIN_SHARE = 0.85  # of the time limit for the optimal plan when policies are compared too
 
 
 def _dp_beyond_time_limit(data: StageData, solve_options: SolveOptions | None) -> Optimum | None:
@@ -148,17 +151,25 @@ def _dp_beyond_time_limit(data: StageData, solve_options: SolveOptions | None) -
 
 
 def _policy_rows(graph: nx.DiGraph, data: StageData, best: Optimum, opts: GsmOptions,
-                 solve_options: SolveOptions, pipeline: float) -> pd.DataFrame:
+                 solve_options: SolveOptions, pipeline: float,
+                 deadline: float | None = None) -> pd.DataFrame:
+    """The reference policies; with a ``deadline`` (perf_counter time) the two that are solved
+    share the time left before it."""
     caps = opts.max_service_time
     rows = [("optimal", best.status, best.objective)]
     S0 = np.zeros(data.n, dtype=np.int64)
     rows.append(("buffer every stage", "optimal", data.cost_of(S0)[0]))
-    for name, keep in (("buffer finished goods only", data.finished),
-                       ("buffer customer-facing stages only", data.is_demand)):
+    policies = (("buffer finished goods only", data.finished),
+                ("buffer customer-facing stages only", data.is_demand))
+    for i, (name, keep) in enumerate(policies):
         forbid = [data.ids[k] for k in range(data.n) if not keep[k]]
         d = prepare(graph, forbid_buffer=forbid, max_service_time=caps)
+        own = solve_options  # its share is computed last: prepare takes time too
+        if deadline is not None:
+            left = max(0.0, deadline - time.perf_counter())
+            own = solve_options.replace(time_limit=max(0.1, left / (len(policies) - i)))
         o = optimize(d, opts.method if opts.method != "dp" or d.is_forest() else "mip",
-                     solve_options, opts.reduce, opts.max_mip_pairs)
+                     own, opts.reduce, opts.max_mip_pairs)
         rows.append((name, o.status, o.objective))
     out = []
     ref = best.objective
@@ -216,7 +227,12 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
     t0 = time.perf_counter()
     data = prepare(stages, opts.force_buffer, opts.forbid_buffer, opts.max_service_time)
     prep = time.perf_counter() - t0
-    best = optimize(data, opts.method, solve_options, opts.reduce, opts.max_mip_pairs)
+    limit = solve_options.time_limit
+    main_options = solve_options
+    if opts.compare_policies and limit is not None:
+        # the time limit covers the whole call: the reference policies share what is left
+        main_options = solve_options.replace(time_limit=MAIN_SHARE * limit)
+    best = optimize(data, opts.method, main_options, opts.reduce, opts.max_mip_pairs)
     pipeline = float(np.sum(data.h * data.mean * data.T)) if opts.include_pipeline else 0.0
     result = Result(model="gsm", status=best.status, message=best.message, options=opts,
                     build_seconds=prep + best.build_seconds,
@@ -245,5 +261,7 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
                      "kpis": pd.DataFrame(kpis, columns=["kpi", "value", "unit"])}
     result.message = best.message or f"solved by {best.method}"
     if opts.compare_policies:
-        result.tables["policies"] = _policy_rows(stages, data, best, opts, solve_options, pipeline)
+        deadline = None if limit is None else t0 + limit
+        result.tables["policies"] = _policy_rows(stages, data, best, opts, solve_options,
+                                                 pipeline, deadline)
     return result
