@@ -77,9 +77,11 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
 
     With ``reduce``: (1) ``gsm_dp.fold`` eliminates stages with one neighbour and free stages;
     (2) an incumbent from the spanning-tree DP (whose value is also a lower bound) and
-    large-neighbourhood search; (3) when the core has more than ``direct_pairs`` pairs: the LP
-    relaxation by column generation with rounding of its solution (at most ``lp_pairs`` pairs;
-    the Lagrangian bound stands in when the LP runs out of time or for more pairs); each bound
+    large-neighbourhood search; (2b) cores with more pairs than the fine LP proves in the time
+    left: coarse time units (``_coarse_stage``, ``gsm_coarse``) give an incumbent, a bound and
+    pair fixing; (3) when the core has more than ``direct_pairs`` pairs: the LP relaxation by
+    column generation with rounding of its solution (at most ``lp_pairs`` pairs; when it runs
+    out of time the coarse relaxation, else the Lagrangian, bounds instead); each bound
     removes every pair that cannot be in a solution cheaper than the incumbent; (4) the MIP on
     the remaining pairs, started from the incumbent, if they fit (``mip_pair_limit``); else
     the incumbent and the best bound with status time_limit.
@@ -104,16 +106,15 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     best = _given_start(data, options)
     lower = None
     notes: list[str] = []
-    coarse = None
+    coarse_keep = None
     if reduce:
         best, lower = _incumbent_search(data, best, clock)
         if n_pairs > COARSE_FROM or _beyond_lp(n_pairs, clock):
-            best, lower, coarse = _coarse_stage(data, core_data, folded, best, lower, options,
-                                                clock, n_pairs, notes)
-            upper = None if best is None else data.cost_of(best)[0]
-            if upper is not None and lower is not None and upper - lower <= max(
-                    options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9):
-                return Optimum("optimal", canonical(data, best), upper, lower, "mip",
+            best, lower, coarse_keep = _coarse_stage(data, core_data, folded, best, lower,
+                                                     options, clock, n_pairs, notes)
+            if best is not None and _closed(options, data.cost_of(best)[0], lower):
+                cost = data.cost_of(best)[0]
+                return Optimum("optimal", canonical(data, best), cost, lower, "mip",
                                f"bounds closed the gap ({'; '.join(notes)})",
                                build_seconds=clock.elapsed())
     if n_pairs > MAX_TABLE_PAIRS or (reduce and n_pairs > 20 * mip_pair_limit(clock, max_mip_pairs)):
@@ -123,8 +124,8 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
             [*notes, f"{int(core.sum())} of {data.n} stages left after elimination have "
                      f"{n_pairs} service-time pairs, too many for the exact MIP {limit}"]))
     idx = pair_table(core_data, core, folded.uS, folded.uSI)
-    if coarse is not None:
-        keep = coarse(idx) | _incumbent(idx, data, best)
+    if coarse_keep is not None:
+        keep = coarse_keep(idx) | _incumbent(idx, data, best)
         notes.append(f"coarse bound kept {int(keep.sum())} of {len(keep)} pairs")
         idx = idx.subset(keep)
         if _beyond_lp(len(idx.pair_k), clock):
@@ -139,7 +140,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
         idx, best = found[0], found[1]
         lower = found[2] if lower is None else max(lower, found[2])
         upper = data.cost_of(best)[0]
-        if upper - lower <= max(options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9):
+        if _closed(options, upper, lower):
             return Optimum("optimal", canonical(data, best), upper, lower, "mip",
                            f"bounds closed the gap on {int(core.sum())} of {data.n} stages "
                            f"after elimination ({'; '.join(notes)})",
@@ -149,6 +150,12 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
                      f"{_limit_words(clock, max_mip_pairs)}")
         return _stopped(data, best, lower, clock, "; ".join(notes))
     return _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes)
+
+
+def _closed(options: SolveOptions, upper: float, lower: float | None) -> bool:
+    """True when the incumbent's cost is within the gap tolerances of the lower bound."""
+    return lower is not None and upper - lower <= max(
+        options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9)
 
 
 def _beyond_lp(n_pairs: int, clock: _Clock) -> bool:
