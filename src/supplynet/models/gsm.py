@@ -164,8 +164,8 @@ def _policy_rows(graph: nx.DiGraph, data: StageData, best: Optimum, opts: GsmOpt
     for i, (name, keep) in enumerate(policies):
         forbid = [data.ids[k] for k in range(data.n) if not keep[k]]
         d = prepare(graph, forbid_buffer=forbid, max_service_time=caps)
-        own = solve_options  # its share is computed last: prepare takes time too
-        if deadline is not None:
+        own = solve_options
+        if deadline is not None:  # after prepare, which takes time too
             left = max(0.0, deadline - time.perf_counter())
             own = solve_options.replace(time_limit=max(0.1, left / (len(policies) - i)))
         o = optimize(d, opts.method if opts.method != "dp" or d.is_forest() else "mip",

@@ -146,16 +146,13 @@ def coarse_bound(data: StageData, core: np.ndarray, g: int, S: np.ndarray, SI: n
                  uSI: dict | None = None):
     """Pair LP of the coarse relaxation, started from the plan (S, SI) (values of ``data``'s
     stages). Returns (bound, coarse pairs, their reduced costs) or None when out of time."""
-    from .gsm_lp import lp_bound
+    from .gsm_lp import first_columns, lp_bound
 
     cdata, cidx = coarse_pairs(data, core, g, uS, uSI)
     k = cidx.pair_k
     plan = (cidx.pair_a == SI[k] // g) & (cidx.pair_b == S[k] // g)
-    group = np.flatnonzero(np.r_[True, (k[1:] != k[:-1]) | (cidx.pair_a[1:] != cidx.pair_a[:-1])])
-    top = np.repeat(np.maximum.reduceat(cidx.pair_b, group), np.diff(np.r_[group, len(k)])) \
-        if len(k) else cidx.pair_b
-    start = plan | (cidx.pair_b == top) | (cidx.pair_b == 0)
-    value, red, _ = lp_bound(cdata, core, cidx, start, options, seconds=seconds)
+    value, red, _ = lp_bound(cdata, core, cidx, first_columns(cidx, plan), options,
+                             seconds=seconds)
     if value is None:
         return None
     return value, cidx, red

@@ -95,6 +95,18 @@ def master_rows(data: StageData, core: np.ndarray) -> PairLP:
                   np.concatenate(upper), order_z, order_x)
 
 
+def first_columns(idx, plan: np.ndarray) -> np.ndarray:
+    """Mask of the pairs the master starts with: ``plan`` (a feasible solution's pairs) and, for
+    every stage and inbound value a, the pairs with S = 0 and with the largest admissible S.
+    ``idx`` lists pairs in order of stage, then a (as ``pair_table`` does)."""
+    k, a, b = idx.pair_k, idx.pair_a, idx.pair_b
+    if not len(k):
+        return plan.copy()
+    group = np.flatnonzero(np.r_[True, (k[1:] != k[:-1]) | (a[1:] != a[:-1])])
+    top = np.repeat(np.maximum.reduceat(b, group), np.diff(np.r_[group, len(k)]))
+    return plan | (b == top) | (b == 0)
+
+
 def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, options,
              batch: int = 20000, max_rounds: int = 500, seconds: float | None = None,
              lazy_rows: bool = True):

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..options import SolveOptions
 from ..solve import solve_model
-from .gsm_coarse import coarse_bound, coarse_factor, fine_keep
+from .gsm_coarse import coarse_bound, coarse_factor, coarse_plan, fine_keep
 from .gsm_graph import Optimum, StageData, canonical, inbound_times, repair
 from .gsm_mip import (
     MipIndex,
@@ -224,8 +224,6 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
     (2) the pair LP of coarse relaxations as lower bound (70 % of what is left then),
     whose reduced costs fix fine pairs box by box. Returns (incumbent, lower bound, function
     from a fine pair table to the mask of pairs to keep, or None)."""
-    from .gsm_coarse import coarse_factor, coarse_plan
-
     g = coarse_factor(n_pairs, COARSE_PAIRS)
     if g < 2:
         return best, lower, None
@@ -369,13 +367,11 @@ def _lp_step(data, core_data, folded, idx, best, options, clock):
 
     Returns ((LP bound, pairs to keep) or None when the LP runs out of time, incumbent): the
     incumbent may have improved by rounding the last LP solution even then."""
-    from .gsm_lp import lp_bound
+    from .gsm_lp import first_columns, lp_bound
     from .gsm_search import lns
 
     core = folded.core
-    top = np.minimum(core_data.s_max[idx.pair_k],
-                     idx.pair_a + core_data.T[idx.pair_k] - core_data.tau_min[idx.pair_k])
-    start = _incumbent(idx, data, best) | (idx.pair_b == top) | (idx.pair_b == 0)
+    start = first_columns(idx, _incumbent(idx, data, best))
     # the LP is what proves large cores optimal: it gets the time left but a reserve for the
     # MIP on the pairs it keeps
     left = clock.left()
