@@ -171,7 +171,8 @@ def test_brute_force_agrees_on_a_hand_case():
 def test_size_limit_returns_a_feasible_solution_and_a_valid_bound():
     """With no room for the MIP (max_mip_pairs=0) the solver returns the search's solution and
     a lower bound (spanning-tree relaxation, Lagrangian/LP) that bracket the brute-force optimum;
-    the spanning-tree relaxation alone is a lower bound; count_pairs counts pair_table."""
+    the spanning-tree relaxation alone is a lower bound; count_pairs counts pair_table. The
+    bounds alone prove most of these small graphs; those they do not are stopped."""
     from supplynet.models.gsm_dp import tree_heuristic
     from supplynet.models.gsm_mip import count_pairs, pair_table
 
@@ -210,7 +211,7 @@ def test_size_limit_returns_a_feasible_solution_and_a_valid_bound():
             assert "max_mip_pairs=0" in out.message
         if out.bound is not None:
             assert out.bound <= want + 1e-7
-    assert stopped >= 3 and proven >= 3, (stopped, proven)
+    assert stopped >= 1 and proven >= 3, (stopped, proven)
 
 
 def test_column_generation_lp_equals_the_relaxed_pyomo_mip():

@@ -14,8 +14,8 @@ inbound and outbound service times per stage). Three uses of a coarser time unit
   the others quote g times their coarse service time, each capped by what its suppliers allow.
   Rounding the values instead would leave many stages with tau = 1 where the coarse plan had
   tau = 0, and sqrt is steepest there.
-- ``coarse_bound`` (with ``coarse_pairs``, ``fine_keep``): a relaxation, hence a lower bound and
-  pair fixing, for the same instances (see the comment above ``coarse_pairs``).
+- ``coarse_bound`` (with ``coarse_pairs``): a relaxation, hence a lower bound, for instances
+  whose pairs are too many to list (see the comment above ``coarse_pairs``).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def in_common_unit(data: StageData, g: int, solve):
 # survive it, and a plan's (SI_k, S_k) falls in the box of coarse pair (SI_k // g, S_k // g).
 # Give each coarse pair the least cost of the fine pairs in its box: every plan then maps to a
 # coarse plan costing no more, so the pair LP of the coarse instance bounds the fine optimum
-# from below, and its reduced costs fix fine pairs box by box.
+# from below.
 
 def coarse_pairs(data: StageData, core: np.ndarray, g: int, uS: dict | None = None,
                  uSI: dict | None = None) -> tuple[StageData, MipIndex]:
@@ -136,32 +136,16 @@ def coarse_pairs(data: StageData, core: np.ndarray, g: int, uS: dict | None = No
     return cdata, MipIndex(*stacked(ks, as_, bs, cs), [], [])
 
 
-def pair_keys(idx: MipIndex, width: int) -> np.ndarray:
-    """One sortable int64 key per pair (stage, a, b) given a bound on a and b."""
-    return (idx.pair_k.astype(np.int64) * width + idx.pair_a) * width + idx.pair_b
-
-
 def coarse_bound(data: StageData, core: np.ndarray, g: int, S: np.ndarray, SI: np.ndarray,
                  options, seconds: float | None, uS: dict | None = None,
                  uSI: dict | None = None):
     """Pair LP of the coarse relaxation, started from the plan (S, SI) (values of ``data``'s
-    stages). Returns (bound, coarse pairs, their reduced costs) or None when out of time."""
+    stages). Returns its value, a lower bound, or None when out of time."""
     from .gsm_lp import first_columns, lp_bound
 
     cdata, cidx = coarse_pairs(data, core, g, uS, uSI)
     k = cidx.pair_k
     plan = (cidx.pair_a == SI[k] // g) & (cidx.pair_b == S[k] // g)
-    value, red, _ = lp_bound(cdata, core, cidx, first_columns(cidx, plan), options,
-                             seconds=seconds)
-    if value is None:
-        return None
-    return value, cidx, red
-
-
-def fine_keep(idx: MipIndex, cidx: MipIndex, red: np.ndarray, slack: float, g: int) -> np.ndarray:
-    """Fine pairs whose box's coarse reduced cost is at most ``slack`` (upper - lower bound)."""
-    width = int(max(idx.pair_a.max(initial=0), idx.pair_b.max(initial=0))) // g + 2
-    ckeys = pair_keys(cidx, width)
-    coarse_of = MipIndex(idx.pair_k, idx.pair_a // g, idx.pair_b // g, idx.pair_cost, [], [])
-    pos = np.searchsorted(ckeys, pair_keys(coarse_of, width))
-    return red[pos] <= slack
+    value, _, _ = lp_bound(cdata, core, cidx, first_columns(cidx, plan), options,
+                           seconds=seconds)
+    return value

@@ -1,10 +1,9 @@
-"""Primal heuristics and LP-based pair elimination for the GSM MIP (see models/buffers.md).
+"""Primal heuristics for the GSM (see models/buffers.md, "Algorithms").
 
 - ``local_search``: best-response moves on one outbound service time at a time (with the
   stage's customers keeping theirs), until no move lowers the cost. Gives upper bounds.
-- ``fixing``: reduced-cost fixing. With LP value LB, optimal duals and an incumbent of cost UB,
-  any integer solution using a pair of reduced cost d costs at least LB + d, so pairs with
-  LB + d > UB cannot be in a solution better than the incumbent and are left out of the MIP.
+- ``lns``: large-neighbourhood search, re-optimizing random forest-shaped sets of stages by the
+  tree DP with all other service times fixed.
 """
 
 from __future__ import annotations
@@ -171,61 +170,3 @@ def lns(data: StageData, S: np.ndarray, iterations: int = 500, patience: int = 3
             break
     return S
 
-
-def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: float = 5.0,
-               constant: float = 0.0, max_iter: int = 3000):
-    """Lagrangian dual of the pair MIP with the order rows z[k, s] >= x[i, s] dualized.
-
-    For multipliers lam >= 0 on those rows each stage picks its cheapest pair under
-    c_kab + sum_{s <= b} sum_j lam[k, j, s] - sum_{s <= a} sum_i lam[i, k, s]; the sum of the
-    stage minima (+ ``constant``) is a lower bound L(lam) for any lam. Subgradient ascent with
-    Polyak steps towards ``upper``. Returns (best bound, per-pair bound: L + modified cost of
-    the pair - its stage's minimum, i.e. the least cost of any solution using that pair).
-    """
-    import time
-
-    from .gsm_mip import order_rows
-
-    t_end = time.perf_counter() + seconds
-    ck = np.flatnonzero(core)
-    loc = np.full(data.n, -1, dtype=np.int64)
-    loc[ck] = np.arange(len(ck))
-    ri, rk, rs = order_rows(data, core)
-    ri, rk = loc[ri], loc[rk]
-    width = int(max(data.s_max[ck].max(initial=0), data.si_max[ck].max(initial=0))) + 2
-    nk = len(ck)
-    pk, pa, pb, cost = loc[idx.pair_k], idx.pair_a, idx.pair_b, idx.pair_cost
-    starts = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
-    counts = np.diff(np.r_[starts, len(pk)])
-    lam = np.zeros(len(rs))
-    best_l, best_ct, best_min = -np.inf, cost, None
-    theta, stall = 1.0, 0
-    for _ in range(max_iter):
-        mu_s = np.bincount(ri * width + rs, weights=lam, minlength=nk * width).reshape(nk, width)
-        mu_i = np.bincount(rk * width + rs, weights=-lam, minlength=nk * width).reshape(nk, width)
-        ct = cost + np.cumsum(mu_s, axis=1)[pk, pb] + np.cumsum(mu_i, axis=1)[pk, pa]
-        mins = np.minimum.reduceat(ct, starts)
-        value = float(mins.sum()) + constant
-        if value > best_l + 1e-12 * max(1.0, abs(value)):
-            best_l, best_ct, best_min, stall = value, ct, mins, 0
-        else:
-            stall += 1
-            if stall >= 30:
-                theta, stall = theta / 2, 0
-        if upper - best_l <= 1e-9 * max(1.0, abs(upper)) or time.perf_counter() > t_end \
-                or theta < 1e-4 or not len(rs):
-            break
-        pos = np.flatnonzero(ct == np.repeat(mins, counts))
-        arg = pos[np.searchsorted(pos, starts)]
-        S_star, SI_star = pb[arg], pa[arg]
-        g = (S_star[ri] >= rs).astype(float) - (SI_star[rk] >= rs)
-        norm = float(g @ g)
-        if norm == 0:
-            break
-        # Polyak step towards a level between the best bound and the incumbent (a level at the
-        # incumbent itself overshoots when the gap is wide)
-        level = best_l + 0.1 * (upper - best_l)
-        lam = np.maximum(0.0, lam + theta * max(level - value, 1e-12 * abs(upper)) / norm * g)
-    if best_min is None:
-        return best_l, np.full(len(cost), best_l)
-    return best_l, best_l + best_ct - np.repeat(best_min, counts)

@@ -1,14 +1,15 @@
 """The exact GSM pipeline on a general stage graph (see models/buffers.md, "Algorithms").
 
 ``solve_mip`` runs, in order: elimination by DP (``gsm_dp.fold``), incumbents (spanning-tree DP,
-large-neighbourhood search), a size check, bounds that remove pairs (LP by column generation,
-Lagrangian), and the pair MIP of ``gsm_mip`` on what is left, started from the incumbent.
+large-neighbourhood search, coarse time units on large cores), a size check, bounds that remove
+pairs (Lagrangian on large tables, then the LP by column generation), and the pair MIP of
+``gsm_mip`` on what is left, started from the incumbent.
 
-The size check keeps the promise of the time limit: the MIP is built only when its pairs fit
-in the time left (about ``PAIRS_PER_SECOND`` per second) and under ``max_mip_pairs``; the pair
-table is listed only below ``MAX_TABLE_PAIRS``. Otherwise the best solution found is returned
-with status ``time_limit``, its lower bound and the gap, and the message says which limit
-stopped the proof.
+The size check keeps the promise of the time limit: the pair table is listed only below
+``MAX_TABLE_PAIRS``, and the MIP is built only when its pairs fit in the time left (about
+``PAIRS_PER_SECOND`` per second) and under ``max_mip_pairs``. Otherwise the best solution found
+is returned with status ``time_limit``, its lower bound and the gap, and the message says which
+limit stopped the proof.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from ..options import SolveOptions
 from ..solve import solve_model
-from .gsm_coarse import coarse_bound, coarse_factor, coarse_plan, fine_keep
+from .gsm_coarse import coarse_bound, coarse_factor, coarse_plan
 from .gsm_graph import Optimum, StageData, canonical, inbound_times, repair
 from .gsm_mip import (
     MipIndex,
@@ -33,14 +34,16 @@ from .gsm_mip import (
 
 DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
 PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
-MAX_TABLE_PAIRS = 20_000_000  # pair table and Lagrangian arrays stay under ~2 GB
+MAX_TABLE_PAIRS = 25_000_000  # pair table and Lagrangian arrays: 3.5 GB at 21 million pairs
 COMPILE_RATE = 100_000  # pairs per second of the standard-form compile before HiGHS starts
 COARSE_PAIRS = 500_000  # pairs of the coarse instance solved for an incumbent (about 10 s)
 COARSE_FIRST_PAIRS = 20_000  # pairs of the first, fastest coarse relaxation (a few seconds)
 COARSE_FROM = MAX_TABLE_PAIRS  # above (or above what the fine LP proves in the time left):
-# coarse incumbent and bound before the fine LP. Without a time limit the fine LP, which
-# proves, is preferred up to the pair table's cap.
+# the coarse incumbent first. Without a time limit the bounds get all the time they need.
 LP_PAIRS_PER_SECOND = 38_000  # the fine LP proves about 2 million pairs in 40-50 s
+LAGRANGIAN_FROM = 300_000  # pairs above which Lagrangian fixing runs before the LP
+LAGRANGIAN_TARGET = 100_000  # pairs at which it hands over to the LP
+LAGRANGIAN_SHARE = 0.8  # of the time left, at most, for the Lagrangian before the LP
 
 
 class _Clock:
@@ -77,14 +80,15 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
 
     With ``reduce``: (1) ``gsm_dp.fold`` eliminates stages with one neighbour and free stages;
     (2) an incumbent from the spanning-tree DP (whose value is also a lower bound) and
-    large-neighbourhood search; (2b) cores with more pairs than the fine LP proves in the time
-    left: coarse time units (``_coarse_stage``, ``gsm_coarse``) give an incumbent, a bound and
-    pair fixing; (3) when the core has more than ``direct_pairs`` pairs: the LP relaxation by
-    column generation with rounding of its solution (at most ``lp_pairs`` pairs; when it runs
-    out of time the coarse relaxation, else the Lagrangian, bounds instead); each bound
-    removes every pair that cannot be in a solution cheaper than the incumbent; (4) the MIP on
-    the remaining pairs, started from the incumbent, if they fit (``mip_pair_limit``); else
-    the incumbent and the best bound with status time_limit.
+    large-neighbourhood search; cores with more pairs than the fine LP proves in the time left
+    also get the optimum in coarse time units, lifted (``_coarse_stage``, ``gsm_coarse``), and
+    cores too large to list a coarse LP bound; (3) when the core has more than
+    ``direct_pairs`` pairs: Lagrangian fixing on tables above ``LAGRANGIAN_FROM`` pairs, then
+    the LP relaxation by column generation with rounding of its solution (at most
+    ``lp_pairs`` pairs; the Lagrangian when it runs out of time); each bound removes every pair
+    that cannot be in a solution cheaper than the incumbent; (4) the MIP on the remaining
+    pairs, started from the incumbent, if they fit (``mip_pair_limit``); else the incumbent and
+    the best bound with status time_limit.
     Without ``reduce``: the MIP on all pairs.
     """
     from .gsm_dp import Folded, fold
@@ -106,31 +110,22 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     best = _given_start(data, options)
     lower = None
     notes: list[str] = []
-    coarse_keep = None
     if reduce:
         best, lower = _incumbent_search(data, best, clock)
         if n_pairs > COARSE_FROM or _beyond_lp(n_pairs, clock):
-            best, lower, coarse_keep = _coarse_stage(data, core_data, folded, best, lower,
-                                                     options, clock, n_pairs, notes)
+            best, lower = _coarse_stage(data, core_data, folded, best, lower, options, clock,
+                                        n_pairs, notes)
             if best is not None and _closed(options, data.cost_of(best)[0], lower):
                 cost = data.cost_of(best)[0]
                 return Optimum("optimal", canonical(data, best), cost, lower, "mip",
                                f"bounds closed the gap ({'; '.join(notes)})",
                                build_seconds=clock.elapsed())
-    if n_pairs > MAX_TABLE_PAIRS or (reduce and n_pairs > 20 * mip_pair_limit(clock, max_mip_pairs)):
-        limit = (f"(more than the {MAX_TABLE_PAIRS} pairs listed in memory)"
-                 if n_pairs > MAX_TABLE_PAIRS else _limit_words(clock, max_mip_pairs))
+    if n_pairs > MAX_TABLE_PAIRS:
         return _stopped(data, best, lower, clock, "; ".join(
             [*notes, f"{int(core.sum())} of {data.n} stages left after elimination have "
-                     f"{n_pairs} service-time pairs, too many for the exact MIP {limit}"]))
+                     f"{n_pairs} service-time pairs, more than the {MAX_TABLE_PAIRS} listed "
+                     "in memory"]))
     idx = pair_table(core_data, core, folded.uS, folded.uSI)
-    if coarse_keep is not None:
-        keep = coarse_keep(idx) | _incumbent(idx, data, best)
-        notes.append(f"coarse bound kept {int(keep.sum())} of {len(keep)} pairs")
-        idx = idx.subset(keep)
-        if _beyond_lp(len(idx.pair_k), clock):
-            notes.append(f"too many for the fine LP in the time left ({clock.left():.0f} s)")
-            return _stopped(data, best, lower, clock, "; ".join(notes))
     missing = set(np.flatnonzero(core).tolist()) - set(idx.pair_k.tolist())
     if missing:
         names = ", ".join(repr(data.ids[k]) for k in sorted(missing)[:5])
@@ -219,14 +214,13 @@ def _stopped(data: StageData, best: np.ndarray | None, lower: float | None, cloc
 
 
 def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs, notes):
-    """Cores too large for the fine LP in the time left (see ``gsm_coarse``): (1) the optimum
-    of the instance in units of g periods, lifted, as incumbent (a quarter of the time left);
-    (2) the pair LP of coarse relaxations as lower bound (70 % of what is left then),
-    whose reduced costs fix fine pairs box by box. Returns (incumbent, lower bound, function
-    from a fine pair table to the mask of pairs to keep, or None)."""
+    """Cores too large for the fine LP in the time left (see ``gsm_coarse``): the optimum of the
+    instance in units of g periods, lifted, as incumbent (a quarter of the time left). Cores too
+    large to list their pairs (above ``MAX_TABLE_PAIRS``) also get the pair LP of coarse
+    relaxations as lower bound (70 % of what is left then). Returns (incumbent, lower bound)."""
     g = coarse_factor(n_pairs, COARSE_PAIRS)
     if g < 2:
-        return best, lower, None
+        return best, lower
     notes.append(f"{int(folded.core.sum())} of {data.n} stages left after elimination, "
                  f"{n_pairs} service-time pairs: coarse time units first")
     left = clock.left()
@@ -235,21 +229,21 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
     if cand is not None and (best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]):
         best = cand
         notes.append(f"incumbent from the optimum in units of {g} periods")
-    if best is None:
-        return best, lower, None
+    if best is None or n_pairs <= MAX_TABLE_PAIRS:
+        return best, lower
     left = clock.left()
-    found = _coarse_bound_step(data, core_data, folded, best, n_pairs, options,
+    bound = _coarse_bound_step(data, core_data, folded, best, n_pairs, options,
                                None if left is None else 0.7 * left, notes)
-    if found is None:
-        return best, lower, None
-    return best, found[0] if lower is None else max(lower, found[0]), found[1]
+    if bound is None:
+        return best, lower
+    return best, bound if lower is None else max(lower, bound)
 
 
 def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds, notes):
-    """(lower bound, function from a fine pair table to the mask of pairs to keep) from the
-    pair LP of the coarse relaxation (``gsm_coarse``), or None. Coarse units first (a fast LP
-    of about ``COARSE_FIRST_PAIRS`` pairs), then the finest unit whose LP should fit the time
-    left (each finer relaxation is tighter); an LP cut short by the time keeps the last bound."""
+    """Lower bound from the pair LP of the coarse relaxation (``gsm_coarse``), or None. Coarse
+    units first (a fast LP of about ``COARSE_FIRST_PAIRS`` pairs), then the finest unit whose
+    LP should fit the time left (each finer relaxation is tighter); an LP cut short by the time
+    keeps the last bound."""
     S = canonical(data, best)
     SI = inbound_times(data, S)
     t_end = None if seconds is None else time.perf_counter() + seconds
@@ -265,11 +259,8 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
         if found is None:
             notes.append(f"the coarse LP in units of {g} periods did not finish in its time")
             break
-        value, cidx, red = found
-        bound = value + folded.constant
-        slack = data.cost_of(best)[0] - bound + 1e-7 * max(1.0, abs(bound))
-        out = (bound, g, cidx, red, slack)
-        if slack <= 2e-7 * max(1.0, abs(bound)):
+        out = (found + folded.constant, g)
+        if _closed(options, data.cost_of(best)[0], out[0]):
             break
         # the finest unit whose LP should still fit: its time grows like 1/g^1.3 (measured on
         # gsm_bench cases; the pairs like 1/g^2). An attempt that overruns only costs the LNS
@@ -281,48 +272,64 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
         g = max(2, finer) if finer < g else 0
     if out is None:
         return None
-    bound, g, cidx, red, slack = out
+    bound, g = out
     notes.append(f"coarse LP bound (units of {g} periods) {bound:,.6g}")
-    return bound, lambda idx: fine_keep(idx, cidx, red, slack, g)
+    return bound
 
 
 def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes):
-    """(pairs kept, incumbent, lower bound) after the LP and/or Lagrangian bound (see solve_mip)."""
-    from .gsm_search import lagrangian
-
-    def lagrangian_step(idx):
-        ub = data.cost_of(best)[0]
-        seconds = clock.budget(0.1, 10.0)
-        if clock.left() is not None:
-            seconds = min(seconds, 0.5 * clock.left())
-        low, pair_lb = lagrangian(core_data, folded.core, idx, ub, seconds, folded.constant)
-        keep = (pair_lb <= ub + 1e-7 * max(1.0, abs(ub))) | _incumbent(idx, data, best)
-        notes.append(f"Lagrangian bound kept {int(keep.sum())} of {len(keep)} pairs")
-        return low, idx.subset(keep)
-
-    found = None
-    if len(idx.pair_k) <= lp_pairs:
+    """(pairs kept, incumbent, lower bound): on tables above ``LAGRANGIAN_FROM`` pairs the
+    Lagrangian fixes pairs first (it is 10-100x faster per pair than the simplex LP); then the
+    LP on what is left, with reduced-cost fixing, if it fits; the Lagrangian alone when the LP
+    runs out of time. Every bound is valid for the plans cheaper than the incumbent, which is
+    all a proof needs."""
+    lower = -np.inf
+    first = len(idx.pair_k) > LAGRANGIAN_FROM
+    if first:
+        lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
+                                            LAGRANGIAN_SHARE, LAGRANGIAN_TARGET)
+        if _closed(options, data.cost_of(best)[0], lower):
+            return idx, best, lower
+    if len(idx.pair_k) <= lp_pairs and not (first and _beyond_lp(len(idx.pair_k), clock)):
         found, best = _lp_step(data, core_data, folded, idx, best, options, clock)
-    if found is not None:
-        lower, keep = found
-        notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
-        idx = idx.subset(keep)
-    else:
-        if len(idx.pair_k) <= lp_pairs:
-            notes.append("the LP did not finish in its time")
-        left = clock.left()
-        coarse = None
-        if left is None or left >= 2.0:
-            # the coarse relaxation bounds far better than the Lagrangian on such cores
-            coarse = _coarse_bound_step(data, core_data, folded, best, len(idx.pair_k),
-                                        options, None if left is None else 0.8 * left, notes)
-        if coarse is not None:
-            lower, keep = coarse[0], coarse[1](idx) | _incumbent(idx, data, best)
-            notes.append(f"coarse bound kept {int(keep.sum())} of {len(keep)} pairs")
-            idx = idx.subset(keep)
-        else:
-            lower, idx = lagrangian_step(idx)
+        if found is not None:
+            lower, keep = max(lower, found[0]), found[1]
+            notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
+            return idx.subset(keep), best, lower
+        notes.append("the LP did not finish in its time")
+    if not first:
+        lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
+                                            0.5, 0)
     return idx, best, lower
+
+
+def _lagrangian_step(data, core_data, folded, idx: MipIndex, best, clock, notes, share: float,
+                     target_pairs: int) -> tuple[float, MipIndex, np.ndarray]:
+    """(Lagrangian bound, pairs kept, incumbent) in ``share`` of the time left (60 s without a
+    limit), stopping early at ``target_pairs`` pairs (see ``gsm_lagrange``). The stage minima
+    of the multipliers, repaired, replace the incumbent when cheaper."""
+    from .gsm_lagrange import lagrangian
+
+    ub = data.cost_of(best)[0]
+    left = clock.left()
+    seconds = 60.0 if left is None else share * left
+    start = best
+
+    def improve(S_core, SI_core):
+        nonlocal best, ub
+        cand = repair(data, folded.recover(data.n, S_core, SI_core)[0])
+        if cand is not None and data.cost_of(cand)[0] < ub:
+            best, ub = cand, data.cost_of(cand)[0]
+        return ub
+
+    low, pair_lb = lagrangian(core_data, folded.core, idx, ub, seconds, folded.constant,
+                              keep=_incumbent(idx, data, best), target_pairs=target_pairs,
+                              improve=improve)
+    keep = (pair_lb <= ub + 1e-7 * max(1.0, abs(ub))) | _incumbent(idx, data, best)
+    notes.append(f"Lagrangian bound {low:,.6g} kept {int(keep.sum())} of {len(keep)} pairs")
+    if best is not start:
+        notes.append("incumbent from the Lagrangian's stage minima")
+    return low, idx.subset(keep), best
 
 
 def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -> Optimum:
