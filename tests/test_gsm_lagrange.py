@@ -1,7 +1,7 @@
 """The Lagrangian bound and pair fixing (``gsm_lagrange``) against independent answers.
 
 - its bound never exceeds the brute-force optimum, and pairs of an optimal plan are never fixed
-  out, whether the incumbent given is the optimum or worse;
+  out, whether the incumbent given is the optimum or worse, and when it stops at a target;
 - it converges to the pair LP's value, solved by the simplex (the Lagrangian dual of the
   service-order rows and the LP are the same problem);
 - the pipeline forced through Lagrangian fixing, or left with it when the LP runs out of time,
@@ -36,6 +36,7 @@ def _optimum(g, data):
 
 
 def test_bound_is_below_the_optimum_and_fixing_keeps_it():
+    """Also when it stops early at a target number of pairs (every third graph)."""
     checked = 0
     for i, g in enumerate(_small_graphs(51, 25, t_max=4)):
         data = prepare(g)
@@ -47,7 +48,10 @@ def test_bound_is_below_the_optimum_and_fixing_keeps_it():
         idx = pair_table(data, core)
         used = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
         upper = want * (1.0 if i % 2 else 1.05)  # the optimum, or a worse incumbent
-        low, pair_lb = lagrangian(data, core, idx, upper, seconds=30, max_iter=300)
+        target = 10 if i % 3 == 0 else 0
+        low, pair_lb = lagrangian(data, core, idx, upper, seconds=30, max_iter=300,
+                                  target_pairs=target)
+        assert np.isfinite(pair_lb).all()
         assert low <= want + 1e-7 * max(1.0, want)
         assert (pair_lb[used] <= want + 1e-7 * max(1.0, want)).all()
         checked += 1
