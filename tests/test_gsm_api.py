@@ -94,6 +94,11 @@ def test_forced_buffer_at_zero_lead_time_stage_needs_a_real_inbound_time():
     st = r.stages.set_index("stage")
     assert st.loc["B", "inbound_service_time"] == st.loc["A", "outbound_service_time"] >= 1
     assert st.loc["B", "net_replenishment_time"] >= 1
+    # a serial line: the serial DP builds SI_B as the exact maximum, so method="dp" works too
+    assert sn.gsm(g, force_buffer=["B"], method="dp",
+                  compare_policies=False).objective == pytest.approx(want)
+    g.add_node("D", lead_time=1, holding_cost=1.0, z_sigma=1.0)
+    g.add_edge("A", "D")  # a tree now: the tree DP cannot force that buffer
     with pytest.raises(OptionsError, match="lead time 0"):
         sn.gsm(g, force_buffer=["B"], method="dp")
 

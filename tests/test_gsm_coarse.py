@@ -159,17 +159,22 @@ def test_pipeline_on_the_coarse_path_brackets_the_optimum(monkeypatch):
 
 
 def test_dp_too_long_for_the_time_limit_returns_a_coarse_plan():
-    """A 200-stage serial line with lead times 9, 10, 11 (no common unit) needs ~3e8 DP
-    evaluations; with a 0.5 s limit gsm returns a feasible plan at once, no worse than every
-    stage quoting 0 (cost sum h z_sigma sqrt(T)) and no better than the optimum."""
+    """A 200-stage line with lead times 9, 10, 11 (no common unit) and a customer stage hanging
+    off every 20th stage (a tree, so not for the serial-line DP) needs ~3e8 DP evaluations;
+    with a 0.5 s limit gsm returns a feasible plan at once, no worse than every stage quoting 0
+    (cost sum h z_sigma sqrt(T); each customer stage then has tau = 1) and no better than the
+    optimum."""
     g = nx.DiGraph()
     for i in range(200):
         g.add_node(i, lead_time=9 + i % 3, holding_cost=1.0 + i / 100, z_sigma=2.0)
         if i:
             g.add_edge(i - 1, i)
+        if i % 20 == 0:
+            g.add_node(f"c{i}", lead_time=1, holding_cost=1.0, z_sigma=2.0)
+            g.add_edge(i, f"c{i}")
     r = sn.gsm(g, time_limit=0.5, compare_policies=False)
     assert r.status == "time_limit" and "time limit" in r.message
-    every_stage = sum((1.0 + i / 100) * 2.0 * math.sqrt(9 + i % 3) for i in range(200))
+    every_stage = sum((1.0 + i / 100) * 2.0 * math.sqrt(9 + i % 3) for i in range(200)) + 10 * 2.0
     assert r.objective <= every_stage + 1e-7
     optimum = sn.gsm(g, compare_policies=False).objective
     assert r.objective >= optimum - 1e-7

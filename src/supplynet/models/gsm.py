@@ -89,6 +89,20 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
         if g > 1:
             return in_common_unit(data, g, lambda sub: optimize(
                 sub, method, solve_options, reduce, max_mip_pairs))
+    if method != "mip":
+        from .gsm_serial import is_serial, solve_serial
+
+        if is_serial(data):
+            t0 = time.perf_counter()
+            sol = solve_serial(data)
+            t1 = time.perf_counter()
+            if sol.status != "optimal":
+                return Optimum("infeasible", method="dp", solve_seconds=t1 - t0,
+                               message="no service times satisfy the bounds and what-if controls")
+            S = canonical(data, sol.S)
+            cost = data.cost_of(S)[0]
+            return Optimum("optimal", S, cost, cost, "dp", "serial DP over extreme-point "
+                           "service times (Simpson 1958)", solve_seconds=t1 - t0)
     too_long = _dp_beyond_time_limit(data, solve_options)
     if too_long is not None and (method == "dp" or reduce):
         return too_long

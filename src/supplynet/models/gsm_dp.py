@@ -101,9 +101,14 @@ def stage_cost(data: StageData, k: int, uS: np.ndarray | None, uSI: np.ndarray |
 
 
 def free_stages(data: StageData) -> np.ndarray:
-    """Stages with zero safety-stock cost that may quote S = 0 (then they bind nobody)."""
+    """Stages with zero safety-stock cost that may quote S = 0 (then they bind nobody). Not
+    those supplying a forced stage of lead time 0: its stock needs SI_k >= 1, which a supplier
+    quoting 0 may deny."""
+    feeds_exact = np.zeros(data.n, dtype=bool)
+    if len(data.arcs):
+        feeds_exact[data.arcs[data.exact_si[data.arcs[:, 1]], 0]] = True
     return ((data.cost_coef == 0) & ~data.tau_zero
-            & ((data.tau_min == 0) | (data.T + data.ext >= 1)) & ~data.exact_si)
+            & ((data.tau_min == 0) | (data.T + data.ext >= 1)) & ~data.exact_si & ~feeds_exact)
 
 
 def fold(data: StageData, everything: bool = False, seed_unary: dict | None = None) -> Folded:
