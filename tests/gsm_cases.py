@@ -1,8 +1,10 @@
-"""Small stage graphs shared by the GSM tests (their optima are derived in test_gsm_hand.py)."""
+"""Small stage graphs shared by the GSM tests (their optima are derived in test_gsm_hand.py), and
+the check that a result brackets a known optimum."""
 
 from __future__ import annotations
 
 import networkx as nx
+import pytest
 
 
 def serial() -> nx.DiGraph:
@@ -25,3 +27,18 @@ def assembly() -> nx.DiGraph:
                max_service_time=0)
     g.add_edges_from([("A", "C"), ("B", "C")])
     return g
+
+
+def brackets(out, data, want: float) -> None:
+    """``out`` (an Optimum) is a feasible plan costing at least the optimum ``want``, its bound
+    is at most ``want``, and a claimed optimum is ``want``."""
+    assert out.S is not None
+    cost, _, tau = data.cost_of(out.S)
+    assert out.objective == pytest.approx(cost)
+    assert (tau >= data.tau_min).all() and (tau[data.tau_zero] == 0).all()
+    assert (out.S >= 0).all() and (out.S <= data.s_max).all()
+    assert out.objective >= want - 1e-7
+    if out.bound is not None:
+        assert out.bound <= want + 1e-7 * max(1.0, want)
+    if out.status == "optimal":
+        assert out.objective == pytest.approx(want, rel=1e-7, abs=1e-7)

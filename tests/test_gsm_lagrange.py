@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gsm_cases import brackets
 from test_gsm_coarse import _small_graphs
 from test_gsm_random import _what_if, brute_force
 
@@ -76,18 +77,6 @@ def test_bound_converges_to_the_pair_lp():
     assert close >= 0.9 * total
 
 
-def _brackets(out, data, want):
-    assert out.S is not None
-    cost, _, tau = data.cost_of(out.S)
-    assert out.objective == pytest.approx(cost)
-    assert (tau >= data.tau_min).all() and (tau[data.tau_zero] == 0).all()
-    assert out.objective >= want - 1e-7
-    if out.bound is not None:
-        assert out.bound <= want + 1e-7 * max(1.0, want)
-    if out.status == "optimal":
-        assert out.objective == pytest.approx(want, rel=1e-7, abs=1e-7)
-
-
 def test_pipeline_through_lagrangian_fixing_brackets_the_optimum(monkeypatch):
     """Every core fixed by the Lagrangian first (down to no target), with random
     force/forbid/cap controls on every other graph."""
@@ -102,7 +91,7 @@ def test_pipeline_through_lagrangian_fixing_brackets_the_optimum(monkeypatch):
             continue
         data = prepare(g, force, forbid, caps)
         out = gsm_solve.solve_mip(data, SolveOptions(), direct_pairs=0)
-        _brackets(out, data, want)
+        brackets(out, data, want)
         seen += "Lagrangian bound" in out.message
     assert seen >= 15
 
@@ -117,6 +106,6 @@ def test_lp_out_of_time_falls_back_on_the_lagrangian(monkeypatch):
             continue
         data = prepare(g)
         out = gsm_solve.solve_mip(data, SolveOptions(), direct_pairs=0)
-        _brackets(out, data, want)
+        brackets(out, data, want)
         seen += "the LP did not finish" in out.message and "Lagrangian bound" in out.message
     assert seen >= 10

@@ -15,6 +15,7 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
+from gsm_cases import brackets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -196,21 +197,13 @@ def test_size_limit_returns_a_feasible_solution_and_a_valid_bound():
             assert tree_bound <= want + 1e-7
             assert data.cost_of(S_tree)[0] >= want - 1e-7
         out = solve_mip(data, SolveOptions(), reduce=True, direct_pairs=0, max_mip_pairs=0)
-        assert out.S is not None
-        cost, _, tau = data.cost_of(out.S)
-        assert out.objective == pytest.approx(cost)
-        assert (tau >= data.tau_min).all() and (tau[data.tau_zero] == 0).all()
-        assert (out.S >= 0).all() and (out.S <= data.s_max).all()
-        assert out.objective >= want - 1e-7
+        brackets(out, data, want)
         if out.status == "optimal":
             proven += 1
-            assert out.objective == pytest.approx(want, rel=1e-7, abs=1e-7)
         else:
             stopped += 1
             assert out.status == "time_limit", out.message
             assert "max_mip_pairs=0" in out.message
-        if out.bound is not None:
-            assert out.bound <= want + 1e-7
     assert stopped >= 1 and proven >= 3, (stopped, proven)
 
 

@@ -89,20 +89,11 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
         if g > 1:
             return in_common_unit(data, g, lambda sub: optimize(
                 sub, method, solve_options, reduce, max_mip_pairs))
-    if method != "mip":
-        from .gsm_serial import is_serial, solve_serial
+    from .gsm_serial import is_serial, solve_serial
 
-        if is_serial(data):
-            t0 = time.perf_counter()
-            sol = solve_serial(data)
-            t1 = time.perf_counter()
-            if sol.status != "optimal":
-                return Optimum("infeasible", method="dp", solve_seconds=t1 - t0,
-                               message="no service times satisfy the bounds and what-if controls")
-            S = canonical(data, sol.S)
-            cost = data.cost_of(S)[0]
-            return Optimum("optimal", S, cost, cost, "dp", "serial DP over extreme-point "
-                           "service times (Simpson 1958)", solve_seconds=t1 - t0)
+    if method != "mip" and is_serial(data):
+        return _by_dp(data, solve_serial, "serial DP over extreme-point service times "
+                                          "(Simpson 1958)")
     too_long = _dp_beyond_time_limit(data, solve_options)
     if too_long is not None and (method == "dp" or reduce):
         return too_long
@@ -116,20 +107,24 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
                                "use method='mip'")
         from .gsm_dp import solve_tree
 
-        t0 = time.perf_counter()
-        sol = solve_tree(data)
-        t1 = time.perf_counter()
-        if sol.status != "optimal":
-            return Optimum("infeasible", method="dp", solve_seconds=t1 - t0,
-                           message="no service times satisfy the bounds and what-if controls")
-        S = canonical(data, sol.S)
-        cost = data.cost_of(S)[0]
-        return Optimum("optimal", S, cost, cost, "dp", "tree DP (Graves & Willems 2000)",
-                       solve_seconds=t1 - t0)
+        return _by_dp(data, solve_tree, "tree DP (Graves & Willems 2000)")
     from .gsm_solve import solve_mip
 
     return solve_mip(data, solve_options or SolveOptions(), reduce=reduce,
                      max_mip_pairs=max_mip_pairs)
+
+
+def _by_dp(data: StageData, solve, how: str) -> Optimum:
+    """The Optimum of an exact DP ``solve(data)`` (a gsm_dp.DPSolution), named ``how``."""
+    t0 = time.perf_counter()
+    sol = solve(data)
+    seconds = time.perf_counter() - t0
+    if sol.status != "optimal":
+        return Optimum("infeasible", method="dp", solve_seconds=seconds,
+                       message="no service times satisfy the bounds and what-if controls")
+    S = canonical(data, sol.S)
+    cost = data.cost_of(S)[0]
+    return Optimum("optimal", S, cost, cost, "dp", how, solve_seconds=seconds)
 
 
 DP_RATE = 1e8  # (SI, S) evaluations per second of the DP, measured on serial chains
