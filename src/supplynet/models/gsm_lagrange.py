@@ -120,11 +120,10 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
                 pair_lb[live] = bound[~drop] if drop.any() and not done else bound
                 break
         # subgradient at the stage minimizers: +1 where S_i >= s, -1 where SI_k >= s
-        pos = np.flatnonzero(ct == np.repeat(mins, counts))
-        arg = pos[np.searchsorted(pos, starts)]
+        arg = _argmin(ct, mins, starts, counts)
         S_star, SI_star = pb[arg], pa[arg]
         g = (S_star[ri] >= rs).astype(float) - (SI_star[rk] >= rs)
-        if not (g @ g):
+        if not (g @ g):  # 0 is a supergradient: these multipliers are optimal
             pair_lb[live] = best_l + best_ct - np.repeat(best_min, counts)
             break
         d = g if d is None else AVERAGE * g + (1 - AVERAGE) * d
@@ -132,8 +131,6 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
         if norm == 0:
             d, norm = g, float(g @ g)
         lam = np.maximum(0.0, lam + theta * max(upper - value, tol) / norm * d)
-    else:  # the last round restarted from the best multipliers
-        pair_lb[live] = best_l + best_ct - np.repeat(best_min, counts)
     return best_l, pair_lb
 
 
@@ -141,8 +138,14 @@ def _plan(n: int, ck: np.ndarray, pa: np.ndarray, pb: np.ndarray, ct: np.ndarray
           mins: np.ndarray, starts: np.ndarray, counts: np.ndarray
           ) -> tuple[np.ndarray, np.ndarray]:
     """(S, SI) of every stage's cheapest pair under the modified costs ``ct`` (0 off the core)."""
-    pos = np.flatnonzero(ct == np.repeat(mins, counts))
-    arg = pos[np.searchsorted(pos, starts)]
+    arg = _argmin(ct, mins, starts, counts)
     S, SI = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     S[ck], SI[ck] = pb[arg], pa[arg]
     return S, SI
+
+
+def _argmin(ct: np.ndarray, mins: np.ndarray, starts: np.ndarray, counts: np.ndarray
+            ) -> np.ndarray:
+    """Position of the first cheapest pair of every stage (pairs grouped by stage)."""
+    pos = np.flatnonzero(ct == np.repeat(mins, counts))
+    return pos[np.searchsorted(pos, starts)]

@@ -38,8 +38,8 @@ MAX_TABLE_PAIRS = 25_000_000  # pair table and Lagrangian arrays: 3.5 GB at 21 m
 COMPILE_RATE = 100_000  # pairs per second of the standard-form compile before HiGHS starts
 COARSE_PAIRS = 500_000  # pairs of the coarse instance solved for an incumbent (about 10 s)
 COARSE_FIRST_PAIRS = 20_000  # pairs of the first, fastest coarse relaxation (a few seconds)
-COARSE_FROM = MAX_TABLE_PAIRS  # above (or above what the fine LP proves in the time left):
-# the coarse incumbent first. Without a time limit the bounds get all the time they need.
+COARSE_FROM = MAX_TABLE_PAIRS  # above (or above what the fine LP proves in the time left, or
+# in a minute without a limit): the coarse incumbent first
 LP_PAIRS_PER_SECOND = 38_000  # the fine LP proves about 2 million pairs in 40-50 s
 LAGRANGIAN_FROM = 20_000  # pairs above which Lagrangian fixing runs before the LP (measured:
 # as fast or faster than the LP alone from 66 000 pairs on, 3.4x on mixed:1000:2)
@@ -156,9 +156,9 @@ def _closed(options: SolveOptions, upper: float, lower: float | None) -> bool:
 
 
 def _beyond_lp(n_pairs: int, clock: _Clock) -> bool:
-    """More pairs than the fine LP proves in the time left (never without a time limit)."""
+    """More pairs than the fine LP proves in the time left (in a minute without a limit)."""
     left = clock.left()
-    return left is not None and n_pairs > LP_PAIRS_PER_SECOND * left
+    return n_pairs > LP_PAIRS_PER_SECOND * (60.0 if left is None else left)
 
 
 def _given_start(data: StageData, options: SolveOptions) -> np.ndarray | None:
@@ -282,8 +282,8 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
 def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes):
     """(pairs kept, incumbent, lower bound): on tables above ``LAGRANGIAN_FROM`` pairs the
     Lagrangian fixes pairs first (it is 10-100x faster per pair than the simplex LP); then the
-    LP on what is left, with reduced-cost fixing, if it fits; the Lagrangian alone when the LP
-    runs out of time. Every bound is valid for the plans cheaper than the incumbent, which is
+    LP on what is left, with reduced-cost fixing, if it fits the time limit; the Lagrangian
+    alone when the LP runs out of time. Every bound is valid for the plans cheaper than the incumbent, which is
     all a proof needs."""
     lower = -np.inf
     first = len(idx.pair_k) > LAGRANGIAN_FROM
@@ -293,7 +293,8 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
                                             LAGRANGIAN_SHARE, target)
         if _closed(options, data.cost_of(best)[0], lower):
             return idx, best, lower
-    if len(idx.pair_k) <= lp_pairs and not (first and _beyond_lp(len(idx.pair_k), clock)):
+    hopeless = first and clock.limit is not None and _beyond_lp(len(idx.pair_k), clock)
+    if len(idx.pair_k) <= lp_pairs and not hopeless:
         found, best = _lp_step(data, core_data, folded, idx, best, options, clock)
         if found is not None:
             lower, keep = max(lower, found[0]), found[1]
