@@ -4,6 +4,7 @@
   out, whether the incumbent given is the optimum or worse, and when it stops at a target;
 - it converges to the pair LP's value, solved by the simplex (the Lagrangian dual of the
   service-order rows and the LP are the same problem);
+- all of this with rounds on every pair and with rounds on an active subset;
 - the pipeline forced through Lagrangian fixing, or left with it when the LP runs out of time,
   brackets the brute-force optimum, and a claimed optimum is the optimum.
 """
@@ -17,7 +18,7 @@ from test_gsm_coarse import _small_graphs
 from test_gsm_random import _what_if, brute_force
 
 import supplynet as sn
-from supplynet.models import gsm_lp, gsm_solve
+from supplynet.models import gsm_lagrange, gsm_lp, gsm_solve
 from supplynet.models.gsm_graph import inbound_times, prepare
 from supplynet.models.gsm_lagrange import lagrangian
 from supplynet.models.gsm_mip import pair_table
@@ -36,7 +37,16 @@ def _optimum(g, data):
     return want, S, inbound_times(data, S)
 
 
-def test_bound_is_below_the_optimum_and_fixing_keeps_it():
+@pytest.fixture(params=["all pairs", "active subset"])
+def rounds(request, monkeypatch):
+    """Rounds on all pairs, or on an active subset priced in full every few rounds (the mode of
+    tables above ACTIVE_FROM pairs, forced here on small graphs)."""
+    if request.param == "active subset":
+        monkeypatch.setattr(gsm_lagrange, "ACTIVE_FROM", 0)
+    return request.param
+
+
+def test_bound_is_below_the_optimum_and_fixing_keeps_it(rounds):
     """Also when it stops early at a target number of pairs (every third graph)."""
     checked = 0
     for i, g in enumerate(_small_graphs(51, 25, t_max=4)):
@@ -59,7 +69,7 @@ def test_bound_is_below_the_optimum_and_fixing_keeps_it():
     assert checked >= 15
 
 
-def test_bound_converges_to_the_pair_lp():
+def test_bound_converges_to_the_pair_lp(rounds):
     """Weak duality (bound <= LP) always; within 0.1 % of the LP after 3000 rounds on at least
     90 % of the graphs (subgradient ascent converges, but not in finitely many steps)."""
     close = total = 0
@@ -77,7 +87,7 @@ def test_bound_converges_to_the_pair_lp():
     assert close >= 0.9 * total
 
 
-def test_pipeline_through_lagrangian_fixing_brackets_the_optimum(monkeypatch):
+def test_pipeline_through_lagrangian_fixing_brackets_the_optimum(monkeypatch, rounds):
     """Every core fixed by the Lagrangian first (down to no target), with random
     force/forbid/cap controls on every other graph."""
     monkeypatch.setattr(gsm_solve, "LAGRANGIAN_FROM", 0)

@@ -36,6 +36,7 @@ from .gsm_mip import order_rows
 # mixed:1000:2:lt=60 and mixed:2000:2:lt=20 (0.1 failed on the second, 0.3 was slower on the
 # first).
 AVERAGE = 0.2
+ACTIVE_FROM = 200_000  # pairs above which the rounds run on an active subset
 PATIENCE = 30  # rounds without a better bound before the step factor halves
 CHECK_EVERY = 20  # rounds between pair fixings
 
@@ -48,13 +49,21 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     ``upper`` is the incumbent's cost (the target of the steps and the fixing threshold),
     ``constant`` is added to every bound (cost of eliminated stages), ``keep`` marks pairs
     never dropped (the incumbent's). ``improve(S, SI)``, if given, is shown the stage minima of
-    the best multipliers every ``CHECK_EVERY`` rounds (service times of ``data``'s stages, 0
-    outside the core; a Lagrangian heuristic) and returns the incumbent's cost, which may
-    have dropped; ``upper`` follows it. Stops after ``seconds``, when the bound reaches
-    ``upper``, when the steps vanish, or when at most ``target_pairs`` pairs are left.
+    the best multipliers at every full pricing (service times of ``data``'s stages, 0 outside
+    the core; a Lagrangian heuristic) and returns the incumbent's cost, which may have
+    dropped; ``upper`` follows it. Stops after ``seconds``, when the bound reaches ``upper``,
+    when the steps vanish, or when at most ``target_pairs`` pairs are left.
+
+    On tables above ``ACTIVE_FROM`` pairs the rounds run on an active subset (the incumbent's
+    pairs, per stage and inbound time the pairs with S = 0 and the largest S, and every pair
+    that has been a stage minimum); every ``CHECK_EVERY`` rounds all pairs are priced: that
+    value is the bound (the active one can only be higher), and pairs cheaper than their
+    stage's active minimum join the active set.
     Returns (best bound, per-pair bound: the least cost of any plan using the pair, as proven by
-    the multipliers of the round that dropped it, or of the best round if it stayed).
+    the multipliers of the pricing that dropped it, or of the best pricing if it stayed).
     """
+    from .gsm_lp import first_columns
+
     t_end = time.perf_counter() + seconds
     ck = np.flatnonzero(core)
     loc = np.full(data.n, -1, dtype=np.int64)
@@ -66,72 +75,109 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     out_pos, in_pos = ri * width + rs, rk * width + rs  # row -> (stage, level) cell
     tol = 1e-7 * max(1.0, abs(upper))
 
-    # arrays of the pairs still in play (``live`` = their positions in idx)
-    live = np.arange(len(idx.pair_k))
-    pk = loc[idx.pair_k]
-    cell_b, cell_a = pk * width + idx.pair_b, pk * width + idx.pair_a
-    cost = idx.pair_cost
-    fixed = np.zeros(len(live), dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
-    pa, pb = idx.pair_a, idx.pair_b
-    pair_lb = np.full(len(live), -np.inf)
-
-    def groups(stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        starts = np.flatnonzero(np.r_[True, stage[1:] != stage[:-1]])
-        return starts, np.diff(np.r_[starts, len(stage)])
-
-    starts, counts = groups(pk)
-    if len(starts) != nk:
+    full = _Pairs(np.arange(len(idx.pair_k)), loc[idx.pair_k], idx.pair_a, idx.pair_b,
+                  idx.pair_cost, width,
+                  np.zeros(len(idx.pair_k), bool) if keep is None else np.asarray(keep, bool))
+    if len(full.starts) != nk:
         raise ValueError("every core stage needs at least one pair")
+    pair_lb = np.full(len(full.live), -np.inf)
+    restricted = len(full.live) > ACTIVE_FROM
+    if restricted:
+        start = full.fixed | first_columns(idx, full.fixed)
+        start[_argmin(full.cost, np.minimum.reduceat(full.cost, full.starts), full.starts,
+                      full.counts)] = True
+        act = full.subset(start)
+    else:
+        act = full
     lam = np.zeros(len(rs))
-    best_l, best_ct, best_min = -np.inf, cost, np.zeros(nk)
-    theta, stall, d = 1.0, 0, None
+    best_l, best_ct, best_min = -np.inf, full.cost, np.zeros(nk)
+    best_act, theta, stall, d, price_next = -np.inf, 1.0, 0, None, False
     for it in range(max_iter):
-        mu_out = np.bincount(out_pos, weights=lam, minlength=nk * width)
-        mu_in = np.bincount(in_pos, weights=lam, minlength=nk * width)
-        cum_out = np.cumsum(mu_out.reshape(nk, width), axis=1).ravel()
-        cum_in = np.cumsum(mu_in.reshape(nk, width), axis=1).ravel()
-        ct = cost + cum_out[cell_b] - cum_in[cell_a]
-        mins = np.minimum.reduceat(ct, starts)
-        value = float(mins.sum()) + constant
-        if value > best_l + 1e-12 * max(1.0, abs(value)):
-            best_l, best_ct, best_min, stall = value, ct, mins, 0
+        cum_out = np.cumsum(np.bincount(out_pos, weights=lam, minlength=nk * width)
+                            .reshape(nk, width), axis=1).ravel()
+        cum_in = np.cumsum(np.bincount(in_pos, weights=lam, minlength=nk * width)
+                           .reshape(nk, width), axis=1).ravel()
+        ct_act = act.modified(cum_out, cum_in)
+        mins_act = np.minimum.reduceat(ct_act, act.starts)
+        value = float(mins_act.sum()) + constant
+        if value > best_act + 1e-12 * max(1.0, abs(value)):
+            best_act, stall = value, 0
         else:
             stall += 1
             if stall >= PATIENCE:
                 theta, stall = theta / 2, 0
+        priced = not restricted or it % CHECK_EVERY == 0 or price_next
+        price_next = False
+        if priced:  # every pair: the valid bound
+            ct = ct_act if not restricted else full.modified(cum_out, cum_in)
+            mins = mins_act if not restricted else np.minimum.reduceat(ct, full.starts)
+            full_value = float(mins.sum()) + constant
+            if full_value > best_l + 1e-12 * max(1.0, abs(full_value)):
+                best_l, best_ct, best_min = full_value, ct, mins
+            if restricted:
+                cheaper = ct < np.repeat(mins_act, full.counts) - 1e-12
+                if cheaper.any():
+                    act = full.subset(full.in_subset(act) | cheaper)
+                    ct_act = act.modified(cum_out, cum_in)
+                    mins_act = np.minimum.reduceat(ct_act, act.starts)
         done = (upper - best_l <= tol or time.perf_counter() > t_end or theta < 1e-6
                 or not len(rs) or it == max_iter - 1)
         if done or (it + 1) % CHECK_EVERY == 0:
             if improve is not None:
-                upper = min(upper, improve(*_plan(data.n, ck, pa, pb, best_ct, best_min,
-                                                  starts, counts)))
+                upper = min(upper, improve(*_plan(data.n, ck, full.a, full.b, best_ct,
+                                                  best_min, full.starts, full.counts)))
                 tol = 1e-7 * max(1.0, abs(upper))
-            bound = best_l + best_ct - np.repeat(best_min, counts)
-            drop = (bound > upper + tol) & ~fixed
-            if drop.any() and not done:
-                pair_lb[live[drop]] = bound[drop]
-                stay = ~drop
-                live, pk, cell_a, cell_b = live[stay], pk[stay], cell_a[stay], cell_b[stay]
-                cost, fixed, pa, pb = cost[stay], fixed[stay], pa[stay], pb[stay]
-                best_ct, ct = best_ct[stay], ct[stay]
-                starts, counts = groups(pk)
-                mins = np.minimum.reduceat(ct, starts)
-            if done or len(live) <= target_pairs:
-                pair_lb[live] = bound[~drop] if drop.any() and not done else bound
+            bound = best_l + best_ct - np.repeat(best_min, full.counts)
+            drop = (bound > upper + tol) & ~full.fixed
+            if done or len(full.live) - int(drop.sum()) <= target_pairs:
+                pair_lb[full.live] = bound
                 break
-        # subgradient at the stage minimizers: +1 where S_i >= s, -1 where SI_k >= s
-        arg = _argmin(ct, mins, starts, counts)
-        S_star, SI_star = pb[arg], pa[arg]
-        g = (S_star[ri] >= rs).astype(float) - (SI_star[rk] >= rs)
-        if not (g @ g):  # 0 is a supergradient: these multipliers are optimal
-            pair_lb[live] = best_l + best_ct - np.repeat(best_min, counts)
-            break
+            if drop.any():
+                pair_lb[full.live[drop]] = bound[drop]
+                in_act = full.in_subset(act)[~drop]
+                full, best_ct = full.subset(~drop), best_ct[~drop]
+                act = full.subset(in_act) if restricted else full
+                ct_act = act.modified(cum_out, cum_in)
+                mins_act = np.minimum.reduceat(ct_act, act.starts)
+        # subgradient at the (active) stage minimizers: +1 where S_i >= s, -1 where SI_k >= s
+        arg = _argmin(ct_act, mins_act, act.starts, act.counts)
+        g = (act.b[arg][ri] >= rs).astype(float) - (act.a[arg][rk] >= rs)
+        if not (g @ g):
+            if not restricted or (priced and full_value >= value - 1e-9 * max(1.0, abs(value))):
+                # 0 is a supergradient of the full dual: these multipliers are optimal
+                bound = best_l + best_ct - np.repeat(best_min, full.counts)
+                pair_lb[full.live] = bound
+                break
+            price_next = True  # optimal for the active pairs: price all of them next round
+            continue
         d = g if d is None else AVERAGE * g + (1 - AVERAGE) * d
         norm = float(d @ d)
         if norm == 0:
             d, norm = g, float(g @ g)
         lam = np.maximum(0.0, lam + theta * max(upper - value, tol) / norm * d)
     return best_l, pair_lb
+
+
+class _Pairs:
+    """Pairs of a table (positions ``live`` in it), grouped by stage, with their cells."""
+
+    def __init__(self, live, pk, a, b, cost, width, fixed):
+        self.live, self.pk, self.a, self.b, self.cost, self.fixed = live, pk, a, b, cost, fixed
+        self.width = width
+        self.cell_a, self.cell_b = pk * width + a, pk * width + b
+        self.starts = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
+        self.counts = np.diff(np.r_[self.starts, len(pk)])
+
+    def subset(self, mask: np.ndarray) -> _Pairs:
+        return _Pairs(self.live[mask], self.pk[mask], self.a[mask], self.b[mask],
+                      self.cost[mask], self.width, self.fixed[mask])
+
+    def in_subset(self, other: _Pairs) -> np.ndarray:
+        """Mask of this table's pairs that are in ``other`` (a subset of it)."""
+        return np.isin(self.live, other.live, assume_unique=True)
+
+    def modified(self, cum_out: np.ndarray, cum_in: np.ndarray) -> np.ndarray:
+        return self.cost + cum_out[self.cell_b] - cum_in[self.cell_a]
 
 
 def _plan(n: int, ck: np.ndarray, pa: np.ndarray, pb: np.ndarray, ct: np.ndarray,
