@@ -119,3 +119,35 @@ def test_lp_out_of_time_falls_back_on_the_lagrangian(monkeypatch):
         brackets(out, data, want)
         seen += "the LP did not finish" in out.message and "Lagrangian bound" in out.message
     assert seen >= 10
+
+
+def test_narrowed_bounds_keep_the_optimum():
+    """After Lagrangian fixing (the optimum as incumbent), ``narrowed`` cuts the bounds to the
+    pairs kept: every core arc keeps si_max_k >= s_max_i, every pair fits its stage's new
+    bounds, the optimal plan's pairs stay, and the pair MIP on what is left has the
+    brute-force optimum."""
+    from supplynet.models.gsm_mip import build, narrowed
+    from supplynet.solve import solve_model
+
+    checked = 0
+    for g in _small_graphs(55, 20, t_max=4):
+        data = prepare(g)
+        found = _optimum(g, data)
+        if found is None:
+            continue
+        want, S, SI = found
+        core = np.ones(data.n, dtype=bool)
+        idx = pair_table(data, core)
+        _, pair_lb = lagrangian(data, core, idx, want, seconds=30, max_iter=200)
+        kept = idx.subset(pair_lb <= want + 1e-7 * max(1.0, want))
+        small, cut = narrowed(data, core, kept)
+        for i, k in data.arcs.tolist():
+            assert small.si_max[k] >= small.s_max[i]
+        assert (cut.pair_b <= small.s_max[cut.pair_k]).all()
+        assert (cut.pair_a <= small.si_max[cut.pair_k]).all()
+        used = (cut.pair_a == SI[cut.pair_k]) & (cut.pair_b == S[cut.pair_k])
+        assert used.sum() == data.n
+        m, _ = build(small, core, idx=cut)
+        assert solve_model(m, SolveOptions()).objective == pytest.approx(want, rel=1e-6)
+        checked += 1
+    assert checked >= 12

@@ -57,11 +57,15 @@ def pair_table(data: StageData, core: np.ndarray | None = None, uS: dict | None 
         as_.append(a)
         bs.append(b)
         cs.append(cost)
-    pk, pa, pb, cost = stacked(ks, as_, bs, cs)
+    return MipIndex(*stacked(ks, as_, bs, cs), *thermometers(data, core))
+
+
+def thermometers(data: StageData, core: np.ndarray) -> tuple[list, list]:
+    """(x index, z index): (k, s) for s = 1..s_max_k and s = ext_k+1..si_max_k, core stages."""
     ck = np.flatnonzero(core).tolist()
     x_index = [(k, s) for k in ck for s in range(1, int(data.s_max[k]) + 1)]
     z_index = [(k, s) for k in ck for s in range(int(data.ext[k]) + 1, int(data.si_max[k]) + 1)]
-    return MipIndex(pk, pa, pb, cost, x_index, z_index)
+    return x_index, z_index
 
 
 def stacked(ks: list, as_: list, bs: list, cs: list) -> tuple[np.ndarray, ...]:
@@ -269,3 +273,26 @@ def start_from(data: StageData, core: np.ndarray, S: np.ndarray) -> dict[str, fl
         for s in range(int(data.ext[k]) + 1, int(data.si_max[k]) + 1):
             out[f"z[{k},{s}]"] = float(SI[k] >= s)
     return out
+
+
+def narrowed(data: StageData, core: np.ndarray, idx: MipIndex) -> tuple[StageData, MipIndex]:
+    """Bounds and pairs of the ``core`` stages cut down to what the pairs of ``idx`` allow, for
+    the LP and MIP after fixing: si_max_k = the largest kept SI_k, s_max_i = the largest kept
+    S_i but at most si_max_k of every core customer k (S_i <= SI_k), and the pairs above
+    that dropped (no plan of kept pairs uses them). The rows and thermometer variables, one per
+    stage and value, shrink with them; si_max_k >= s_max_i stays true on every arc."""
+    from dataclasses import replace
+
+    top_a = np.zeros(data.n, dtype=np.int64)
+    top_b = np.zeros(data.n, dtype=np.int64)
+    np.maximum.at(top_a, idx.pair_k, idx.pair_a)
+    np.maximum.at(top_b, idx.pair_k, idx.pair_b)
+    si_max = np.where(core, np.maximum(top_a, data.ext), data.si_max)
+    s_max = np.where(core, top_b, data.s_max)
+    for i, k in data.arcs.tolist():
+        if core[i] and core[k]:
+            s_max[i] = min(s_max[i], si_max[k])
+    out = replace(data, s_max=s_max.astype(data.s_max.dtype), si_max=si_max.astype(data.si_max.dtype))
+    mask = idx.pair_b <= s_max[idx.pair_k]
+    return out, MipIndex(idx.pair_k[mask], idx.pair_a[mask], idx.pair_b[mask],
+                         idx.pair_cost[mask], *thermometers(out, core))

@@ -26,6 +26,7 @@ from .gsm_mip import (
     MipIndex,
     build,
     count_pairs,
+    narrowed,
     order_rows,
     pair_table,
     read_service_times,
@@ -135,7 +136,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
         return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
         found = _bound_and_fix(data, core_data, folded, idx, best, options, clock, lp_pairs, notes)
-        idx, best = found[0], found[1]
+        idx, best, core_data = found[0], found[1], found[3]
         lower = found[2] if lower is None else max(lower, found[2])
         upper = data.cost_of(best)[0]
         if _closed(options, upper, lower):
@@ -297,31 +298,35 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
 
 
 def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes):
-    """(pairs kept, incumbent, lower bound): on tables above ``LAGRANGIAN_FROM`` pairs the
-    Lagrangian fixes pairs first (it is 10-100x faster per pair than the simplex LP); then the
-    LP on what is left, with reduced-cost fixing, if it fits the time limit; the Lagrangian
-    alone when the LP runs out of time. Every bound is valid for the plans cheaper than the incumbent, which is
-    all a proof needs."""
+    """(pairs kept, incumbent, lower bound, bounds narrowed to the pairs kept): on tables above
+    ``LAGRANGIAN_FROM`` pairs the Lagrangian fixes pairs first (it is 10-100x faster per pair
+    than the simplex LP); then the LP on what is left, with reduced-cost fixing, if it fits the
+    time limit; the Lagrangian alone when the LP runs out of time. Every bound is valid for the
+    plans cheaper than the incumbent, which is all a proof needs."""
+    core = folded.core
     lower = -np.inf
     first = len(idx.pair_k) > LAGRANGIAN_FROM
     if first:
         target = min(LAGRANGIAN_TARGET, len(idx.pair_k) // 10)
         lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
                                             LAGRANGIAN_SHARE, target)
+        core_data, idx = narrowed(core_data, core, idx)
         if _closed(options, data.cost_of(best)[0], lower):
-            return idx, best, lower
+            return idx, best, lower, core_data
     hopeless = first and clock.limit is not None and _beyond_lp(len(idx.pair_k), clock)
     if len(idx.pair_k) <= lp_pairs and not hopeless:
         found, best = _lp_step(data, core_data, folded, idx, best, options, clock)
         if found is not None:
             lower, keep = max(lower, found[0]), found[1]
             notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
-            return idx.subset(keep), best, lower
+            core_data, idx = narrowed(core_data, core, idx.subset(keep))
+            return idx, best, lower, core_data
         notes.append("the LP did not finish in its time")
     if not first:
         lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
                                             0.5, 0)
-    return idx, best, lower
+        core_data, idx = narrowed(core_data, core, idx)
+    return idx, best, lower, core_data
 
 
 def _lagrangian_step(data, core_data, folded, idx: MipIndex, best, clock, notes, share: float,
