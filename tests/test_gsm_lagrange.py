@@ -25,16 +25,19 @@ from supplynet.models.gsm_mip import pair_table
 from supplynet.options import SolveOptions
 
 
-def _optimum(g, data):
-    """Brute-force cost and the (S, SI) of an optimal plan (from gsm, checked against it)."""
+def _with_optimum(g):
+    """(data, brute-force cost, S and SI of an optimal plan (from gsm, checked against it),
+    core = every stage, pair table), or None when no plan is feasible."""
     want = brute_force(g)
     if want is None:
         return None
+    data = prepare(g)
     best = sn.gsm(g, compare_policies=False)
     S = np.array([int(best.stages.set_index("stage").loc[s, "outbound_service_time"])
                   for s in data.ids])
     assert data.cost_of(S)[0] == pytest.approx(want)
-    return want, S, inbound_times(data, S)
+    core = np.ones(data.n, dtype=bool)
+    return data, want, S, inbound_times(data, S), core, pair_table(data, core)
 
 
 @pytest.fixture(params=["all pairs", "active subset"])
@@ -50,13 +53,10 @@ def test_bound_is_below_the_optimum_and_fixing_keeps_it(rounds):
     """Also when it stops early at a target number of pairs (every third graph)."""
     checked = 0
     for i, g in enumerate(_small_graphs(51, 25, t_max=4)):
-        data = prepare(g)
-        found = _optimum(g, data)
+        found = _with_optimum(g)
         if found is None:
             continue
-        want, S, SI = found
-        core = np.ones(data.n, dtype=bool)
-        idx = pair_table(data, core)
+        data, want, S, SI, core, idx = found
         used = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
         upper = want * (1.0 if i % 2 else 1.05)  # the optimum, or a worse incumbent
         target = 10 if i % 3 == 0 else 0
@@ -131,13 +131,10 @@ def test_narrowed_bounds_keep_the_optimum():
 
     checked = 0
     for g in _small_graphs(55, 20, t_max=4):
-        data = prepare(g)
-        found = _optimum(g, data)
+        found = _with_optimum(g)
         if found is None:
             continue
-        want, S, SI = found
-        core = np.ones(data.n, dtype=bool)
-        idx = pair_table(data, core)
+        data, want, S, SI, core, idx = found
         _, pair_lb = lagrangian(data, core, idx, want, seconds=30, max_iter=200)
         kept = idx.subset(pair_lb <= want + 1e-7 * max(1.0, want))
         small, cut = narrowed(data, core, kept)
