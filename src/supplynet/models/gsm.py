@@ -31,8 +31,8 @@ class GsmOptions:
     """Options of ``gsm`` (solver options such as time_limit go to SolveOptions).
 
     Attributes:
-        method: "auto" (tree DP when the undirected stage graph is a forest, MIP otherwise),
-            "dp" or "mip".
+        method: "auto" (the serial-line DP on serial lines, the tree DP when the undirected
+            stage graph is a forest, the MIP otherwise), "dp" (either DP) or "mip".
         force_buffer: stages that must hold safety stock (net replenishment time >= 1).
         forbid_buffer: stages that must not hold safety stock (net replenishment time = 0).
         max_service_time: {stage: periods} caps on the outbound service time S_k.
