@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pytest
 from gsm_cases import brackets
@@ -148,3 +149,26 @@ def test_narrowed_bounds_keep_the_optimum():
         assert solve_model(m, SolveOptions()).objective == pytest.approx(want, rel=1e-6)
         checked += 1
     assert checked >= 12
+
+
+def test_bound_stays_valid_when_averaged_steps_overshoot(rounds):
+    """A 4-stage line where the averaged direction nearly cancels and the Polyak step over its
+    norm diverged (multipliers ~1e16): float rounding then gave a 'bound' of 24.0 above the
+    optimum and fixed the optimal plan's pairs out (found in review). With the multipliers
+    capped and the rounding margin, bound <= brute-force optimum and its pairs stay."""
+    g = nx.DiGraph()
+    for s, T, h, z in [("s0", 2, 3.5, 1.7), ("s1", 3, 3.5, 3.0), ("s2", 3, 3.5, 3.0),
+                       ("s3", 3, 2.0, 1.7)]:
+        g.add_node(s, lead_time=T, holding_cost=h, z_sigma=z)
+    g.nodes["s1"]["max_service_time"] = 1
+    g.add_edges_from([("s0", "s1"), ("s1", "s2"), ("s2", "s3")])
+    data, want, S, SI, core, idx = _with_optimum(g)
+    incumbent = np.array([2, 0, 3, 6])  # feasible, 23.48: worse than the optimum
+    upper = data.cost_of(incumbent)[0]
+    assert upper > want + 1.0
+    inc_SI = inbound_times(data, incumbent)
+    mine = (idx.pair_a == inc_SI[idx.pair_k]) & (idx.pair_b == incumbent[idx.pair_k])
+    low, pair_lb = lagrangian(data, core, idx, upper, seconds=30, max_iter=2000, keep=mine)
+    assert low <= want + 1e-9
+    used = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
+    assert (pair_lb[used] <= upper).all()

@@ -36,6 +36,7 @@ from .gsm_mip import order_rows
 # mixed:1000:2:lt=60 and mixed:2000:2:lt=20 (0.1 failed on the second, 0.3 was slower on the
 # first).
 AVERAGE = 0.2
+EPS = np.finfo(float).eps
 ACTIVE_FROM = 200_000  # pairs above which the rounds run on an active subset
 PATIENCE = 30  # rounds without a better bound before the step factor halves
 CHECK_EVERY = 20  # rounds between pair fixings
@@ -90,7 +91,12 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     else:
         act = full
     lam = np.zeros(len(rs))
-    best_l, best_ct, best_min = -np.inf, full.cost, np.zeros(nk)
+    # any lam >= 0 gives a bound, so capping lam costs no validity; the cap (the dearest pair
+    # of every stage, summed) is far above any useful multiplier and keeps the modified costs
+    # where float64 rounding stays small (averaged directions can nearly cancel, and the
+    # Polyak step over their norm then diverged to lam ~ 1e16 on a 4-stage line)
+    lam_cap = float(np.maximum.reduceat(np.abs(full.cost), full.starts).sum()) + 1.0
+    best_l, best_ct, best_min, best_err = -np.inf, full.cost, np.zeros(nk), 0.0
     best_act, theta, stall, d, price_next = -np.inf, 1.0, 0, None, False
     for it in range(max_iter):
         cum_out = np.cumsum(np.bincount(out_pos, weights=lam, minlength=nk * width)
@@ -111,9 +117,14 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
         if priced:  # every pair: the valid bound
             ct = ct_act if not restricted else full.modified(cum_out, cum_in)
             mins = mins_act if not restricted else np.minimum.reduceat(ct, full.starts)
-            full_value = float(mins.sum()) + constant
+            # rounding: each modified cost is off by a few ulps of its terms' size, the sum of
+            # the minima by as much per stage; the bound and the pair bounds keep that margin
+            err = 8 * EPS * (float(np.abs(full.cost).max(initial=0.0)) + float(cum_out.max())
+                             + float(cum_in.max()))
+            full_value = float(mins.sum()) + constant - nk * err \
+                - EPS * nk * float(np.abs(mins).sum())
             if full_value > best_l + 1e-12 * max(1.0, abs(full_value)):
-                best_l, best_ct, best_min = full_value, ct, mins
+                best_l, best_ct, best_min, best_err = full_value, ct, mins, err
             if restricted:
                 cheaper = ct < np.repeat(mins_act, full.counts) - 1e-12
                 if cheaper.any():
@@ -127,7 +138,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
                 upper = min(upper, improve(*_plan(data.n, ck, full.a, full.b, best_ct,
                                                   best_min, full.starts, full.counts)))
                 tol = 1e-7 * max(1.0, abs(upper))
-            bound = best_l + best_ct - np.repeat(best_min, full.counts)
+            bound = best_l + best_ct - np.repeat(best_min, full.counts) - 2 * best_err
             drop = (bound > upper + tol) & ~full.fixed
             if done or len(full.live) - int(drop.sum()) <= target_pairs:
                 pair_lb[full.live] = bound
@@ -143,10 +154,10 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
         arg = _argmin(ct_act, mins_act, act.starts, act.counts)
         g = (act.b[arg][ri] >= rs).astype(float) - (act.a[arg][rk] >= rs)
         if not (g @ g):
-            if not restricted or (priced and full_value >= value - 1e-9 * max(1.0, abs(value))):
+            if not restricted or (priced and float(mins.sum()) >= float(mins_act.sum())):
                 # 0 is a supergradient of the full dual: these multipliers are optimal
-                bound = best_l + best_ct - np.repeat(best_min, full.counts)
-                pair_lb[full.live] = bound
+                pair_lb[full.live] = best_l + best_ct - np.repeat(best_min, full.counts) \
+                    - 2 * best_err
                 break
             price_next = True  # optimal for the active pairs: price all of them next round
             continue
@@ -154,7 +165,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
         norm = float(d @ d)
         if norm == 0:
             d, norm = g, float(g @ g)
-        lam = np.maximum(0.0, lam + theta * max(upper - value, tol) / norm * d)
+        lam = np.clip(lam + theta * max(upper - value, tol) / norm * d, 0.0, lam_cap)
     return best_l, pair_lb
 
 
