@@ -280,7 +280,8 @@ def narrowed(data: StageData, core: np.ndarray, idx: MipIndex) -> tuple[StageDat
     the LP and MIP after fixing: si_max_k = the largest kept SI_k, s_max_i = the largest kept
     S_i but at most si_max_k of every core customer k (S_i <= SI_k), and the pairs above
     that dropped (no plan of kept pairs uses them). The rows and thermometer variables, one per
-    stage and value, shrink with them; si_max_k >= s_max_i stays true on every arc."""
+    stage and value, shrink with them; si_max_k >= s_max_i stays true on every arc between
+    core stages (the only ones the LP and MIP read)."""
     from dataclasses import replace
 
     top_a = np.zeros(data.n, dtype=np.int64)
