@@ -84,7 +84,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     pair_lb = np.full(len(full.live), -np.inf)
     restricted = len(full.live) > ACTIVE_FROM
     if restricted:
-        start = full.fixed | first_columns(idx, full.fixed)
+        start = first_columns(idx, full.fixed)
         start[_argmin(full.cost, np.minimum.reduceat(full.cost, full.starts), full.starts,
                       full.counts)] = True
         act = full.subset(start)
@@ -98,6 +98,10 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     lam_cap = float(np.maximum.reduceat(np.abs(full.cost), full.starts).sum()) + 1.0
     best_l, best_ct, best_min, best_err = -np.inf, full.cost, np.zeros(nk), 0.0
     best_act, theta, stall, d, price_next = -np.inf, 1.0, 0, None, False
+
+    def pair_bounds() -> np.ndarray:  # least cost of a plan using each pair, best pricing
+        return best_l + best_ct - np.repeat(best_min, full.counts) - 2 * best_err
+
     for it in range(max_iter):
         cum_out = np.cumsum(np.bincount(out_pos, weights=lam, minlength=nk * width)
                             .reshape(nk, width), axis=1).ravel()
@@ -138,7 +142,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
                 upper = min(upper, improve(*_plan(data.n, ck, full.a, full.b, best_ct,
                                                   best_min, full.starts, full.counts)))
                 tol = 1e-7 * max(1.0, abs(upper))
-            bound = best_l + best_ct - np.repeat(best_min, full.counts) - 2 * best_err
+            bound = pair_bounds()
             drop = (bound > upper + tol) & ~full.fixed
             if done or len(full.live) - int(drop.sum()) <= target_pairs:
                 pair_lb[full.live] = bound
@@ -156,8 +160,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
         if not (g @ g):
             if not restricted or (priced and float(mins.sum()) >= float(mins_act.sum())):
                 # 0 is a supergradient of the full dual: these multipliers are optimal
-                pair_lb[full.live] = best_l + best_ct - np.repeat(best_min, full.counts) \
-                    - 2 * best_err
+                pair_lb[full.live] = pair_bounds()
                 break
             price_next = True  # optimal for the active pairs: price all of them next round
             continue

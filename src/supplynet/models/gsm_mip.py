@@ -290,9 +290,9 @@ def narrowed(data: StageData, core: np.ndarray, idx: MipIndex) -> tuple[StageDat
     np.maximum.at(top_b, idx.pair_k, idx.pair_b)
     si_max = np.where(core, np.maximum(top_a, data.ext), data.si_max)
     s_max = np.where(core, top_b, data.s_max)
-    for i, k in data.arcs.tolist():
-        if core[i] and core[k]:
-            s_max[i] = min(s_max[i], si_max[k])
+    if len(data.arcs):
+        arcs = data.arcs[core[data.arcs[:, 0]] & core[data.arcs[:, 1]]]
+        np.minimum.at(s_max, arcs[:, 0], si_max[arcs[:, 1]])
     out = replace(data, s_max=s_max.astype(data.s_max.dtype), si_max=si_max.astype(data.si_max.dtype))
     mask = idx.pair_b <= s_max[idx.pair_k]
     return out, MipIndex(idx.pair_k[mask], idx.pair_a[mask], idx.pair_b[mask],

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from .gsm_dp import DPSolution
-from .gsm_graph import StageData
+from .gsm_graph import StageData, inbound_times
 
 
 def is_serial(data: StageData) -> bool:
@@ -45,9 +45,7 @@ def solve_serial(data: StageData) -> DPSolution:
             return DPSolution("infeasible", None, None, None)
         total += found[0]
         S[line] = found[1]
-    SI = np.array([max([int(data.ext[k])] + [int(S[i]) for i in data.preds[k]])
-                   for k in range(data.n)], dtype=np.int64)
-    return DPSolution("optimal", total, S, SI)
+    return DPSolution("optimal", total, S, inbound_times(data, S))
 
 
 def _lines(data: StageData) -> list[list[int]]:

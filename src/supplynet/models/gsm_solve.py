@@ -135,9 +135,9 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
         names = ", ".join(repr(data.ids[k]) for k in sorted(missing)[:5])
         return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
-        found = _bound_and_fix(data, core_data, folded, idx, best, options, clock, lp_pairs, notes)
-        idx, best, core_data = found[0], found[1], found[3]
-        lower = found[2] if lower is None else max(lower, found[2])
+        idx, best, low, core_data = _bound_and_fix(data, core_data, folded, idx, best, options,
+                                                   clock, lp_pairs, notes)
+        lower = low if lower is None else max(lower, low)
         upper = data.cost_of(best)[0]
         if _closed(options, upper, lower):
             return Optimum("optimal", canonical(data, best), upper, lower, "mip",
@@ -310,22 +310,23 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
         target = min(LAGRANGIAN_TARGET, len(idx.pair_k) // 10)
         lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
                                             LAGRANGIAN_SHARE, target)
-        core_data, idx = narrowed(core_data, core, idx)
+        core_data, idx = narrowed(core_data, core, idx)  # the LP's rows shrink with it
         if _closed(options, data.cost_of(best)[0], lower):
             return idx, best, lower, core_data
+    found = None
     hopeless = first and clock.limit is not None and _beyond_lp(len(idx.pair_k), clock)
     if len(idx.pair_k) <= lp_pairs and not hopeless:
         found, best = _lp_step(data, core_data, folded, idx, best, options, clock)
         if found is not None:
             lower, keep = max(lower, found[0]), found[1]
             notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
-            core_data, idx = narrowed(core_data, core, idx.subset(keep))
-            return idx, best, lower, core_data
-        notes.append("the LP did not finish in its time")
-    if not first:
+            idx = idx.subset(keep)
+        else:
+            notes.append("the LP did not finish in its time")
+    if found is None and not first:
         lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
                                             0.5, 0)
-        core_data, idx = narrowed(core_data, core, idx)
+    core_data, idx = narrowed(core_data, core, idx)
     return idx, best, lower, core_data
 
 
