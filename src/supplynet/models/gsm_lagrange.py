@@ -50,7 +50,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     ``upper`` is the incumbent's cost (the target of the steps and the fixing threshold),
     ``constant`` is added to every bound (cost of eliminated stages), ``keep`` marks pairs
     never dropped (the incumbent's). ``improve(S, SI)``, if given, is shown the stage minima of
-    the best multipliers at every full pricing (service times of ``data``'s stages, 0 outside
+    the best multipliers at every fixing (service times of ``data``'s stages, 0 outside
     the core; a Lagrangian heuristic) and returns the incumbent's cost, which may have
     dropped; ``upper`` follows it. Stops after ``seconds``, when the bound reaches ``upper``,
     when the steps vanish, or when at most ``target_pairs`` pairs are left.
@@ -60,8 +60,8 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     that has been a stage minimum); every ``CHECK_EVERY`` rounds all pairs are priced: that
     value is the bound (the active one can only be higher), and pairs cheaper than their
     stage's active minimum join the active set.
-    Returns (best bound, per-pair bound: the least cost of any plan using the pair, as proven by
-    the multipliers of the pricing that dropped it, or of the best pricing if it stayed).
+    Returns (best bound, per-pair bound: the least cost of any plan using the pair, the best
+    proven by the pricings up to the one that dropped it, or up to the end if it stayed).
     """
     from .gsm_lp import first_columns
 
@@ -74,20 +74,19 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     width = int(max(data.s_max[ck].max(initial=0), data.si_max[ck].max(initial=0))) + 2
     nk = len(ck)
     out_pos, in_pos = ri * width + rs, rk * width + rs  # row -> (stage, level) cell
+    # the per-round subgradient reads these: 32-bit halves its memory traffic
+    ri, rk, rs = ri.astype(np.int32), rk.astype(np.int32), rs.astype(np.int32)
     tol = 1e-7 * max(1.0, abs(upper))
 
-    full = _Pairs(np.arange(len(idx.pair_k)), loc[idx.pair_k], idx.pair_a, idx.pair_b,
-                  idx.pair_cost, width,
-                  np.zeros(len(idx.pair_k), bool) if keep is None else np.asarray(keep, bool))
-    if len(full.starts) != nk:
-        raise ValueError("every core stage needs at least one pair")
+    full = _Pairs.of(loc[idx.pair_k], idx.pair_a, idx.pair_b, idx.pair_cost, width, nk,
+                     np.zeros(len(idx.pair_k), bool) if keep is None else np.asarray(keep, bool))
     pair_lb = np.full(len(full.live), -np.inf)
     restricted = len(full.live) > ACTIVE_FROM
-    if restricted:
-        start = first_columns(idx, full.fixed)
-        start[_argmin(full.cost, np.minimum.reduceat(full.cost, full.starts), full.starts,
-                      full.counts)] = True
-        act = full.subset(start)
+    if restricted:  # act_mask marks the active pairs among those of ``full``
+        act_mask = first_columns(idx, full.fixed)
+        act_mask[_argmin(full.cost, np.minimum.reduceat(full.cost, full.starts), full.starts,
+                         full.counts)] = True
+        act = full.subset(act_mask)
     else:
         act = full
     lam = np.zeros(len(rs))
@@ -96,17 +95,34 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     # where float64 rounding stays small (averaged directions can nearly cancel, and the
     # Polyak step over their norm then diverged to lam ~ 1e16 on a 4-stage line)
     lam_cap = float(np.maximum.reduceat(np.abs(full.cost), full.starts).sum()) + 1.0
-    best_l, best_ct, best_min, best_err = -np.inf, full.cost, np.zeros(nk), 0.0
+    cost_max = float(np.abs(full.cost).max(initial=0.0))
+    # lb: per pair of ``full``, the best bound on any plan that uses it over the pricings so far
+    # (each pricing proves L(lam) + its modified cost - its stage's minimum, so the maximum is
+    # valid too); best_plan: the stage minima of the best pricing
+    lb = np.full(len(full.live), -np.inf)
+    best_l, best_plan = -np.inf, None
     best_act, theta, stall, d, price_next = -np.inf, 1.0, 0, None, False
 
-    def pair_bounds() -> np.ndarray:  # least cost of a plan using each pair, best pricing
-        return best_l + best_ct - np.repeat(best_min, full.counts) - 2 * best_err
+    def price(ct: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """(modified costs, stage minima, bound, rounding margin) of all pairs of ``full``."""
+        ct = full.modified(cum_out, cum_in) if ct is None else ct
+        mins = np.minimum.reduceat(ct, full.starts)
+        # rounding: each modified cost is off by a few ulps of its terms' size, the sum of the
+        # minima by as much per stage; the bound and the pair bounds keep that margin
+        err = 8 * EPS * (cost_max + float(cum_out.max()) + float(cum_in.max()))
+        return ct, mins, float(mins.sum()) + constant - nk * err \
+            - EPS * nk * float(np.abs(mins).sum()), err
+
+    def raise_bounds(ct: np.ndarray, mins: np.ndarray, full_value: float, err: float) -> None:
+        now = ct - np.repeat(mins, full.counts)
+        now += full_value - 2 * err
+        np.maximum(lb, now, out=lb)
 
     for it in range(max_iter):
         cum_out = np.cumsum(np.bincount(out_pos, weights=lam, minlength=nk * width)
-                            .reshape(nk, width), axis=1).ravel()
+                            .reshape(nk, width), axis=1, dtype=float).ravel()
         cum_in = np.cumsum(np.bincount(in_pos, weights=lam, minlength=nk * width)
-                           .reshape(nk, width), axis=1).ravel()
+                           .reshape(nk, width), axis=1, dtype=float).ravel()
         ct_act = act.modified(cum_out, cum_in)
         mins_act = np.minimum.reduceat(ct_act, act.starts)
         value = float(mins_act.sum()) + constant
@@ -119,89 +135,118 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
         priced = not restricted or it % CHECK_EVERY == 0 or price_next
         price_next = False
         if priced:  # every pair: the valid bound
-            ct = ct_act if not restricted else full.modified(cum_out, cum_in)
-            mins = mins_act if not restricted else np.minimum.reduceat(ct, full.starts)
-            # rounding: each modified cost is off by a few ulps of its terms' size, the sum of
-            # the minima by as much per stage; the bound and the pair bounds keep that margin
-            err = 8 * EPS * (float(np.abs(full.cost).max(initial=0.0)) + float(cum_out.max())
-                             + float(cum_in.max()))
-            full_value = float(mins.sum()) + constant - nk * err \
-                - EPS * nk * float(np.abs(mins).sum())
-            if full_value > best_l + 1e-12 * max(1.0, abs(full_value)):
-                best_l, best_ct, best_min, best_err = full_value, ct, mins, err
+            ct, mins, full_value, err = price(None if restricted else ct_act)
+            better = full_value > best_l + 1e-12 * max(1.0, abs(full_value))
+            if better or restricted or (it + 1) % CHECK_EVERY == 0:
+                raise_bounds(ct, mins, full_value, err)
+            if better:
+                best_l, best_plan = full_value, full.plan(data.n, ck, ct, mins)
             if restricted:
                 cheaper = ct < np.repeat(mins_act, full.counts) - 1e-12
                 if cheaper.any():
-                    act = full.subset(full.in_subset(act) | cheaper)
+                    act_mask |= cheaper
+                    act = full.subset(act_mask)
                     ct_act = act.modified(cum_out, cum_in)
                     mins_act = np.minimum.reduceat(ct_act, act.starts)
         done = (upper - best_l <= tol or time.perf_counter() > t_end or theta < 1e-6
                 or not len(rs) or it == max_iter - 1)
         if done or (it + 1) % CHECK_EVERY == 0:
             if improve is not None:
-                upper = min(upper, improve(*_plan(data.n, ck, full.a, full.b, best_ct,
-                                                  best_min, full.starts, full.counts)))
+                upper = min(upper, improve(*best_plan))
                 tol = 1e-7 * max(1.0, abs(upper))
-            bound = pair_bounds()
-            drop = (bound > upper + tol) & ~full.fixed
-            if done or len(full.live) - int(drop.sum()) <= target_pairs:
-                pair_lb[full.live] = bound
+            drop = (lb > upper + tol) & ~full.fixed
+            n_drop = int(drop.sum())
+            if done or len(full.live) - n_drop <= target_pairs:
+                pair_lb[full.live] = lb
                 break
-            if drop.any():
-                pair_lb[full.live[drop]] = bound[drop]
-                in_act = full.in_subset(act)[~drop]
-                full, best_ct = full.subset(~drop), best_ct[~drop]
-                act = full.subset(in_act) if restricted else full
+            # copying the arrays costs about two pricings: only for a twentieth of them or more
+            # (the others stay, with their bounds, and are dropped later or at the end)
+            if n_drop >= len(full.live) // 20:
+                pair_lb[full.live[drop]] = lb[drop]
+                full, lb = full.subset(~drop), lb[~drop]
+                if restricted:
+                    act_mask = act_mask[~drop]
+                    act = full.subset(act_mask)
+                else:
+                    act = full
                 ct_act = act.modified(cum_out, cum_in)
                 mins_act = np.minimum.reduceat(ct_act, act.starts)
         # subgradient at the (active) stage minimizers: +1 where S_i >= s, -1 where SI_k >= s
-        arg = _argmin(ct_act, mins_act, act.starts, act.counts)
-        g = (act.b[arg][ri] >= rs).astype(float) - (act.a[arg][rk] >= rs)
-        if not (g @ g):
+        S_act, SI_act = (v.astype(np.int32) for v in act.minimizers(ct_act, mins_act))
+        g = (S_act[ri] >= rs).view(np.int8) - (SI_act[rk] >= rs).view(np.int8)
+        if not g.any():
             if not restricted or (priced and float(mins.sum()) >= float(mins_act.sum())):
                 # 0 is a supergradient of the full dual: these multipliers are optimal
-                pair_lb[full.live] = pair_bounds()
+                raise_bounds(*price())  # ``full`` may have lost pairs since it was priced
+                pair_lb[full.live] = lb
                 break
             price_next = True  # optimal for the active pairs: price all of them next round
             continue
-        d = g if d is None else AVERAGE * g + (1 - AVERAGE) * d
+        if d is None:
+            d = g.astype(float)
+        else:  # in place: a few million rows, every round
+            d *= 1 - AVERAGE
+            d += AVERAGE * g
         norm = float(d @ d)
         if norm == 0:
-            d, norm = g, float(g @ g)
-        lam = np.clip(lam + theta * max(upper - value, tol) / norm * d, 0.0, lam_cap)
+            d = g.astype(float)
+            norm = float(d @ d)
+        lam += theta * max(upper - value, tol) / norm * d
+        np.clip(lam, 0.0, lam_cap, out=lam)
     return best_l, pair_lb
 
 
 class _Pairs:
-    """Pairs of a table (positions ``live`` in it), grouped by stage, with their cells."""
+    """Pairs of a table (positions ``live`` in it), grouped by stage (``counts`` per core stage,
+    every stage at least one): their cells stage * width + a and stage * width + b (where the
+    cumulated multipliers are read), cost, and whether they are never dropped (``fixed``).
+    Compact dtypes (21 bytes a pair): tables of tens of millions of pairs are copied at every
+    fixing and every change of the active subset."""
 
-    def __init__(self, live, pk, a, b, cost, width, fixed):
-        self.live, self.pk, self.a, self.b, self.cost, self.fixed = live, pk, a, b, cost, fixed
-        self.width = width
-        self.cell_a, self.cell_b = pk * width + a, pk * width + b
-        self.starts = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
-        self.counts = np.diff(np.r_[self.starts, len(pk)])
+    def __init__(self, live, cell_a, cell_b, cost, fixed, counts, width):
+        self.live, self.cell_a, self.cell_b, self.cost = live, cell_a, cell_b, cost
+        self.fixed, self.counts, self.width = fixed, counts, width
+        self.starts = np.cumsum(counts) - counts
+
+    @classmethod
+    def of(cls, pk, a, b, cost, width, nk, fixed) -> _Pairs:
+        """Pairs of core stage positions ``pk`` (grouped), inbound ``a`` and outbound ``b``."""
+        counts = np.bincount(pk, minlength=nk)
+        if (counts == 0).any():
+            raise ValueError("every core stage needs at least one pair")
+        cell = np.int32 if nk * width < np.iinfo(np.int32).max else np.int64
+        base = pk.astype(cell) * cell(width)
+        live = np.arange(len(pk), dtype=np.int32 if len(pk) < 2**31 else np.int64)
+        return cls(live, base + a.astype(cell), base + b.astype(cell), np.asarray(cost, float),
+                   fixed, counts, width)
 
     def subset(self, mask: np.ndarray) -> _Pairs:
-        return _Pairs(self.live[mask], self.pk[mask], self.a[mask], self.b[mask],
-                      self.cost[mask], self.width, self.fixed[mask])
-
-    def in_subset(self, other: _Pairs) -> np.ndarray:
-        """Mask of this table's pairs that are in ``other`` (a subset of it)."""
-        return np.isin(self.live, other.live, assume_unique=True)
+        """The pairs where ``mask`` is True (it must keep a pair of every stage)."""
+        counts = np.add.reduceat(mask, self.starts, dtype=np.int64)
+        if (counts == 0).any():  # only with an ``upper`` below every plan's cost
+            raise ValueError("a core stage lost all its pairs: no plan is as cheap as `upper`")
+        return _Pairs(self.live[mask], self.cell_a[mask], self.cell_b[mask], self.cost[mask],
+                      self.fixed[mask], counts, self.width)
 
     def modified(self, cum_out: np.ndarray, cum_in: np.ndarray) -> np.ndarray:
-        return self.cost + cum_out[self.cell_b] - cum_in[self.cell_a]
+        """Cost of every pair under the multipliers (cumulated per stage and level)."""
+        ct = cum_out[self.cell_b]
+        ct -= cum_in[self.cell_a]
+        ct += self.cost
+        return ct
 
+    def minimizers(self, ct: np.ndarray, mins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(S, SI) of every core stage's first cheapest pair under ``ct``."""
+        arg = _argmin(ct, mins, self.starts, self.counts)
+        base = np.arange(len(self.counts)) * self.width
+        return self.cell_b[arg] - base, self.cell_a[arg] - base
 
-def _plan(n: int, ck: np.ndarray, pa: np.ndarray, pb: np.ndarray, ct: np.ndarray,
-          mins: np.ndarray, starts: np.ndarray, counts: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """(S, SI) of every stage's cheapest pair under the modified costs ``ct`` (0 off the core)."""
-    arg = _argmin(ct, mins, starts, counts)
-    S, SI = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    S[ck], SI[ck] = pb[arg], pa[arg]
-    return S, SI
+    def plan(self, n: int, ck: np.ndarray, ct: np.ndarray, mins: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """(S, SI) of all ``n`` stages from ``minimizers`` (0 off the core stages ``ck``)."""
+        S, SI = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        S[ck], SI[ck] = self.minimizers(ct, mins)
+        return S, SI
 
 
 def _argmin(ct: np.ndarray, mins: np.ndarray, starts: np.ndarray, counts: np.ndarray
