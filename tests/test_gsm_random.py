@@ -263,6 +263,78 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
     assert checked >= 30 and exact >= 3 and partial >= 10, (checked, exact, partial)
 
 
+def _whole_range_model(data, core, idx, integer: bool):
+    """The pair model written independently of gsm_mip, with thermometers at every value
+    1..H (H the largest service time of any pair): x[k, s] = sum of w over k's pairs with
+    b >= s, z[k, s] likewise with a >= s, z[k, s] >= x[i, s] on every arc, and at forced
+    stages of lead time 0 z[k, s] <= sum_i x[i, s] for s > ext_k."""
+    import pyomo.environ as pyo
+
+    ck = np.flatnonzero(core).tolist()
+    top = int(max(idx.pair_a.max(), idx.pair_b.max()))
+    m = pyo.ConcreteModel()
+    pairs = list(range(len(idx.pair_k)))
+    m.w = pyo.Var(pairs, domain=pyo.Binary if integer else pyo.UnitInterval)
+    levels = [(k, s) for k in ck for s in range(1, top + 1)]
+    m.x = pyo.Var(levels, bounds=(0, 1))
+    m.z = pyo.Var(levels, bounds=(0, 1))
+    of = {k: [p for p in pairs if idx.pair_k[p] == k] for k in ck}
+    m.one = pyo.Constraint(ck, rule=lambda m, k: sum(m.w[p] for p in of[k]) == 1)
+    m.xdef = pyo.Constraint(levels, rule=lambda m, k, s: m.x[k, s] == sum(
+        m.w[p] for p in of[k] if idx.pair_b[p] >= s))
+    m.zdef = pyo.Constraint(levels, rule=lambda m, k, s: m.z[k, s] == sum(
+        m.w[p] for p in of[k] if idx.pair_a[p] >= s))
+    arcs = [(i, k, s) for i, k in data.arcs.tolist() if core[i] and core[k]
+            for s in range(1, top + 1)]
+    m.order = pyo.Constraint(arcs, rule=lambda m, i, k, s: m.z[k, s] >= m.x[i, s])
+    exact = [(k, s) for k in ck if data.exact_si[k] for s in range(int(data.ext[k]) + 1, top + 1)]
+    m.exact = pyo.Constraint(exact, rule=lambda m, k, s: m.z[k, s] <= sum(
+        m.x[i, s] for i in data.preds[k] if core[i]))
+    m.cost = pyo.Objective(expr=sum(float(idx.pair_cost[p]) * m.w[p] for p in pairs))
+    return m
+
+
+def test_levels_give_the_whole_range_lp_and_mip_after_fixing():
+    """The MIP (gsm_mip.build) and the LP (gsm_lp.lp_bound) keep thermometers only at the
+    values the pairs use. On random pair subsets (as left by fixing: an optimal plan's pairs
+    and a random half of the others, so the used values have gaps), both equal the model with
+    thermometers at every value, written above without gsm_mip."""
+    from supplynet.models.gsm_lp import lp_bound
+    from supplynet.models.gsm_mip import Levels, build, pair_table
+    from supplynet.solve import solve_model
+
+    rng = np.random.default_rng(11)
+    checked = exact = gaps = 0
+    for trial in range(30):
+        g = random_graph(rng, int(rng.integers(4, 8)), tree=False, t_max=4, zero_costs=False,
+                         density=0.5)
+        zero = [s for s, a in g.nodes(data=True) if a["lead_time"] == 0 and g.in_degree(s)]
+        force = zero[:1] if trial % 2 else []
+        data = prepare(g, force_buffer=force)
+        if sn.models.gsm_graph.infeasibility(data):
+            continue
+        every = np.ones(data.n, dtype=bool)
+        full = pair_table(data, every)
+        S = sn.gsm(g, force_buffer=force, compare_policies=False).stages
+        S = S.set_index("stage").loc[list(data.ids), "outbound_service_time"].to_numpy()
+        SI = sn.models.gsm_graph.inbound_times(data, S)
+        plan = (full.pair_a == SI[full.pair_k]) & (full.pair_b == S[full.pair_k])
+        idx = full.subset(plan | (rng.random(len(full.pair_k)) < 0.5))
+        lev = Levels.of(idx)
+        span = np.bincount(lev.x_k, minlength=data.n) + np.bincount(lev.z_k, minlength=data.n)
+        gaps += bool((span < data.s_max + 1 + data.si_max - data.ext + 1).any())
+        want_lp = solve_model(_whole_range_model(data, every, idx, False)).objective
+        want_mip = solve_model(_whole_range_model(data, every, idx, True)).objective
+        start = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
+        got_lp = lp_bound(data, every, idx, start, SolveOptions(), batch=2)[0]
+        assert got_lp == pytest.approx(want_lp, rel=1e-7, abs=1e-7)
+        m, _ = build(data, every, idx=idx)
+        assert solve_model(m).objective == pytest.approx(want_mip, rel=1e-7, abs=1e-7)
+        checked += 1
+        exact += bool(data.exact_si.any())
+    assert checked >= 20 and exact >= 3 and gaps >= 15, (checked, exact, gaps)
+
+
 def test_pair_table_cap_stops_before_listing_pairs(monkeypatch):
     """Above MAX_TABLE_PAIRS no pair is listed: the search's solution comes back, feasible and
     no cheaper than the brute-force optimum, and the message names the cap."""

@@ -133,7 +133,7 @@ def coarse_pairs(data: StageData, core: np.ndarray, g: int, uS: dict | None = No
     cdata = replace(data, name=f"{data.name} relaxed to units of {g}", ext=data.ext // g,
                     s_max=data.s_max // g, si_max=data.si_max // g,
                     exact_si=np.zeros(data.n, dtype=bool))
-    return cdata, MipIndex(*stacked(ks, as_, bs, cs), [], [])
+    return cdata, MipIndex(*stacked(ks, as_, bs, cs))
 
 
 def coarse_bound(data: StageData, core: np.ndarray, g: int, S: np.ndarray, SI: np.ndarray,

@@ -21,78 +21,58 @@ import numpy as np
 import scipy.sparse as sp
 
 from .gsm_graph import StageData
-from .gsm_mip import order_rows, value_ranges
+from .gsm_mip import Levels, exact_rows, level_order_rows
 
 
 @dataclass
 class PairLP:
-    """Row and column numbering of the master LP of the ``core`` stages."""
+    """Row and column numbering of the master LP over the levels of ``gsm_mip.Levels``: the x
+    levels are columns 0..n_x-1 and their outbound-marginal rows 0..n_x-1, the z levels
+    columns and inbound-marginal rows n_x..n_x+n_z-1; exact-inbound rows follow."""
 
     n_x: int
     n_z: int
     n_rows: int
-    out_row: np.ndarray  # (n,) first outbound-marginal row of stage k (row of b = 0)
-    in_row: np.ndarray  # (n,) first inbound-marginal row of stage k (row of a = ext_k)
+    r_out: np.ndarray  # outbound-marginal row of every pair (its S level)
+    r_in: np.ndarray  # inbound-marginal row of every pair (its SI level)
     A: sp.csc_matrix  # marginal and exact-inbound rows x (x columns, z columns)
+    col_lower: np.ndarray  # 1 at each stage's first level, else 0
     row_lower: np.ndarray
     row_upper: np.ndarray
-    order_z: np.ndarray  # service-order rows z[k, s] - x[i, s] >= 0: column of z[k, s] ...
-    order_x: np.ndarray  # ... and of x[i, s], one entry per row
+    order_z: np.ndarray  # service-order rows z[k, u] - x[i, v] >= 0: column of z[k, u] (-1:
+    order_x: np.ndarray  # none, the row is -x[i, v] >= 0) and of x[i, v], one entry per row
 
 
-def master_rows(data: StageData, core: np.ndarray) -> PairLP:
+def master_rows(data: StageData, core: np.ndarray, idx) -> PairLP:
     """The rows of the master and the x/z part of its matrix (the w columns come per round)."""
-    n = data.n
-    ext, s_max, si_max = (data.ext.astype(np.int64), data.s_max.astype(np.int64),
-                          data.si_max.astype(np.int64))
-    n_out = np.where(core, s_max + 1, 0)
-    n_in = np.where(core, si_max - ext + 1, 0)
-    n_xk = np.where(core, s_max, 0)
-    n_zk = np.where(core, si_max - ext, 0)
-    out_row = np.cumsum(n_out) - n_out
-    in_row = out_row[-1] + n_out[-1] + np.cumsum(n_in) - n_in if n else np.zeros(0, np.int64)
-    x_col = np.cumsum(n_xk) - n_xk
-    n_x = int(n_xk.sum())
-    z_col = n_x + np.cumsum(n_zk) - n_zk
-    n_z = int(n_zk.sum())
+    lev = Levels.of(idx)
+    n_x, n_z = len(lev.x_k), len(lev.z_k)
     rows, cols, vals = [], [], []
-    # outbound marginal (k, b): sum_a w - x[k, b] (b >= 1) + x[k, b+1] (b < s_max) = [b == 0]
-    k, s = value_ranges(np.ones(n, np.int64), n_xk)  # x[k, s], s = 1..s_max_k
-    xcol = x_col[k] + s - 1
-    rows += [out_row[k] + s, out_row[k] + s - 1]
-    cols += [xcol, xcol]
-    vals += [-np.ones(len(k)), np.ones(len(k))]
-    # inbound marginal (k, a): sum_b w - z[k, a] (a > ext) + z[k, a+1] (a < si_max) = [a == ext]
-    k, s = value_ranges(ext + 1, np.where(core, si_max, ext))  # z[k, s], s = ext_k+1..si_max_k
-    zcol = z_col[k] + s - ext[k] - 1
-    rows += [in_row[k] + s - ext[k], in_row[k] + s - ext[k] - 1]
-    cols += [zcol, zcol]
-    vals += [-np.ones(len(k)), np.ones(len(k))]
-    n_rows = int(n_out.sum() + n_in.sum())
-    lower = [np.zeros(n_rows)]
-    upper = [np.zeros(n_rows)]
-    lower[0][out_row[core]] = upper[0][out_row[core]] = 1.0
-    lower[0][in_row[core]] = upper[0][in_row[core]] = 1.0
-    # service order (i, k, s): z[k, s] - x[i, s] >= 0 for s = ext_k+1..s_max_i (added by lp_bound)
-    i, kk, s = order_rows(data, core)
-    order_z, order_x = z_col[kk] + s - ext[kk] - 1, x_col[i] + s - 1
-    # exact inbound (k, s) at forced stages of lead time 0: z[k, s] - sum_i x[i, s] <= 0
-    for kk in np.flatnonzero(data.exact_si & core).tolist():
-        for s in range(int(ext[kk]) + 1, int(si_max[kk]) + 1):
-            rows.append(np.array([n_rows]))
-            cols.append(np.array([z_col[kk] + s - ext[kk] - 1]))
-            vals.append(np.ones(1))
-            have = [i for i in data.preds[kk] if core[i] and s <= s_max[i]]
-            rows.append(np.full(len(have), n_rows))
-            cols.append(np.array([x_col[i] + s - 1 for i in have], dtype=np.int64))
-            vals.append(-np.ones(len(have)))
-            lower.append(np.array([-np.inf]))
-            upper.append(np.zeros(1))
-            n_rows += 1
+    # marginal row of level j: sum of its pairs' w - t_j + t_{j+1} (same stage) = 0
+    for offset, k in ((0, lev.x_k), (n_x, lev.z_k)):
+        j = np.arange(len(k)) + offset
+        nxt = j[:-1][~Levels.last(k)[:-1]]
+        rows += [j, nxt]
+        cols += [j, nxt + 1]
+        vals += [-np.ones(len(j)), np.ones(len(nxt))]
+    n_rows = n_x + n_z
+    lower, upper = [np.zeros(n_rows)], [np.zeros(n_rows)]
+    # exact inbound at forced stages of lead time 0: z[k, u] - sum_i x[i, u_i] <= 0
+    for _, _, q, ps in exact_rows(data, core, lev):
+        rows += [np.full(1 + len(ps), n_rows)]
+        cols += [np.array([n_x + q, *ps], dtype=np.int64)]
+        vals += [np.r_[1.0, -np.ones(len(ps))]]
+        lower.append(np.array([-np.inf]))
+        upper.append(np.zeros(1))
+        n_rows += 1
     A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(n_rows, n_x + n_z))
-    return PairLP(n_x, n_z, n_rows, out_row, in_row, A, np.concatenate(lower),
-                  np.concatenate(upper), order_z, order_x)
+    col_lower = np.r_[Levels.first(lev.x_k), Levels.first(lev.z_k)].astype(float)
+    _, _, _, p, q = level_order_rows(data, core, lev)
+    return PairLP(n_x, n_z, n_rows, lev.x_of(idx.pair_k, idx.pair_b),
+                  n_x + lev.z_of(idx.pair_k, idx.pair_a), A, col_lower,
+                  np.concatenate(lower), np.concatenate(upper),
+                  np.where(q >= 0, n_x + q, -1), p)
 
 
 def first_columns(idx, plan: np.ndarray) -> np.ndarray:
@@ -124,14 +104,13 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
     from ..solve import make_highs
 
     t_end = None if seconds is None else time.perf_counter() + seconds
-    lp = master_rows(data, core)
-    r_out = lp.out_row[idx.pair_k] + idx.pair_b
-    r_in = lp.in_row[idx.pair_k] + idx.pair_a - data.ext[idx.pair_k]
+    lp = master_rows(data, core, idx)
+    r_out, r_in = lp.r_out, lp.r_in
     cost = idx.pair_cost
     h = make_highs(options.replace(time_limit=None, mip_start=None, presolve=False))
     A = lp.A
     nc = lp.n_x + lp.n_z
-    h.passModel(nc, lp.n_rows, A.nnz, 1, 1, 0.0, np.zeros(nc), np.zeros(nc), np.ones(nc),
+    h.passModel(nc, lp.n_rows, A.nnz, 1, 1, 0.0, np.zeros(nc), lp.col_lower, np.ones(nc),
                 lp.row_lower, lp.row_upper, A.indptr.astype(np.int32),
                 A.indices.astype(np.int32), A.data.astype(float), np.zeros(nc, np.int32))
     col_of = np.full(len(cost), -1, dtype=np.int64)
@@ -150,11 +129,14 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
 
     def add_rows(sel: np.ndarray) -> None:
         k = len(sel)
-        cols = np.empty(2 * k, dtype=np.int32)
-        cols[0::2], cols[1::2] = lp.order_z[sel], lp.order_x[sel]
-        vals = np.tile([1.0, -1.0], k)
-        h.addRows(k, np.zeros(k), np.full(k, np.inf), 2 * k,
-                  np.arange(0, 2 * k, 2, dtype=np.int32), cols, vals)
+        has_z = lp.order_z[sel] >= 0
+        cols = np.empty(k + int(has_z.sum()), dtype=np.int32)
+        vals = np.empty(len(cols))
+        zpos = np.cumsum(1 + has_z) - 1 - has_z  # where each row's entries start
+        cols[zpos[has_z]], vals[zpos[has_z]] = lp.order_z[sel][has_z], 1.0
+        cols[zpos + has_z], vals[zpos + has_z] = lp.order_x[sel], -1.0
+        h.addRows(k, np.zeros(k), np.full(k, np.inf), len(cols), zpos.astype(np.int32), cols,
+                  vals)
         absent[sel] = False
 
     if not lazy_rows:
@@ -189,7 +171,7 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
         cand = np.flatnonzero((col_of < 0) & (d < -1e-9 * scale))
         xv = np.asarray(sol.col_value)
         w = pair_values(xv)
-        excess = xv[lp.order_x] - xv[lp.order_z]
+        excess = xv[lp.order_x] - np.where(lp.order_z >= 0, xv[np.maximum(lp.order_z, 0)], 0.0)
         viol = np.flatnonzero(absent & (excess > 1e-9))
         if not len(cand) and not len(viol):
             break

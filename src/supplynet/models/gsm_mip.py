@@ -1,16 +1,20 @@
 """Exact MIP of the guaranteed-service model on a general acyclic stage graph (see models/buffers.md).
 
 Variables (one family per function below):
-    x[k, s]     binary, 1 if the outbound service time S_k >= s           (s = 1..s_max_k)
-    z[k, s]     binary, 1 if the inbound service time SI_k >= s           (s = ext_k+1..si_max_k)
     w[k, a, b]  in [0, 1], 1 if (SI_k, S_k) = (a, b); only admissible pairs
                 (ext_k <= a <= si_max_k, 0 <= b <= s_max_k, tau_min_k <= a + T_k - b, and
-                a + T_k - b = 0 at stages forbidden to hold stock)
+                a + T_k - b = 0 at stages forbidden to hold stock), or those left after fixing
+    x[k, v]     binary, 1 if the outbound service time S_k >= v   (v: the values of b of k's pairs)
+    z[k, v]     binary, 1 if the inbound service time SI_k >= v   (v: the values of a of k's pairs)
+                (at each stage's smallest value the thermometer is 1, fixed by its bounds)
 Objective: sum over pairs of h_k z_sigma_k sqrt(a + T_k - b) w[k, a, b]; the square root is
 exact because every pair has its own column. With x and z integral each stage's marginals are
 point masses, so w is integral too. The thermometer form of SI_k >= S_i (z[k, s] >= x[i, s]
 for every s) makes the LP relaxation the local-marginal relaxation of the problem, which is
-exact when the undirected stage graph is a forest.
+exact when the undirected stage graph is a forest. Thermometers only at the values some pair
+uses (``Levels``) give the same LP: the thermometer of any other value equals the next
+level's. After fixing this takes the rows and thermometers from one per stage and value in
+the whole range to a few per stage.
 """
 
 from __future__ import annotations
@@ -26,19 +30,101 @@ from .gsm_graph import UNBOUNDED, StageData, inbound_times
 
 @dataclass
 class MipIndex:
-    """Sparse index tables (numpy) the variables are declared over, in declaration order."""
+    """The pairs the w variables are declared over (numpy, in declaration order: by stage, then
+    a, then b); the thermometer levels follow from them (``Levels.of``)."""
 
     pair_k: np.ndarray
     pair_a: np.ndarray
     pair_b: np.ndarray
     pair_cost: np.ndarray
-    x_index: list  # [(k, s)]
-    z_index: list  # [(k, s)]
 
     def subset(self, mask: np.ndarray) -> MipIndex:
         """The same index with only the pairs where ``mask`` is True."""
         return MipIndex(self.pair_k[mask], self.pair_a[mask], self.pair_b[mask],
-                        self.pair_cost[mask], self.x_index, self.z_index)
+                        self.pair_cost[mask])
+
+
+@dataclass
+class Levels:
+    """Thermometer levels of the pair MIP: per core stage, the values of S_k (``x_k``, ``x_v``)
+    and of SI_k (``z_k``, ``z_v``) that its pairs use, in order of stage, then value. x[k, v]
+    is 1 if S_k >= v; at the smallest value of a stage it is 1 (a variable fixed by its
+    bounds), so every row keeps one form. Values no pair uses need no level: their thermometer
+    would equal the next level's."""
+
+    x_k: np.ndarray
+    x_v: np.ndarray
+    z_k: np.ndarray
+    z_v: np.ndarray
+
+    @staticmethod
+    def of(idx: MipIndex) -> Levels:
+        x_k, x_v = _used_values(idx.pair_k, idx.pair_b)
+        z_k, z_v = _used_values(idx.pair_k, idx.pair_a)
+        return Levels(x_k, x_v, z_k, z_v)
+
+    @property
+    def x_index(self) -> list[tuple[int, int]]:
+        return list(zip(self.x_k.tolist(), self.x_v.tolist(), strict=True))
+
+    @property
+    def z_index(self) -> list[tuple[int, int]]:
+        return list(zip(self.z_k.tolist(), self.z_v.tolist(), strict=True))
+
+    @staticmethod
+    def first(k: np.ndarray) -> np.ndarray:
+        """Mask of each stage's first (smallest) level in a list of levels ``k``."""
+        return np.r_[True, k[1:] != k[:-1]] if len(k) else np.zeros(0, dtype=bool)
+
+    @staticmethod
+    def last(k: np.ndarray) -> np.ndarray:
+        """Mask of each stage's last (largest) level."""
+        return np.r_[k[1:] != k[:-1], True] if len(k) else np.zeros(0, dtype=bool)
+
+    def x_of(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Position of the x level (k, v) of every pair (k, v must be a level)."""
+        return _position(self.x_k, self.x_v, k, v)
+
+    def z_of(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return _position(self.z_k, self.z_v, k, v)
+
+    def z_from(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Position of the first z level of stage k at or above v (SI_k >= v holds iff that
+        level's thermometer is 1), or -1 if k has none (then SI_k >= v is impossible)."""
+        return _at_or_above(self.z_k, self.z_v, k, v)
+
+    def x_from(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return _at_or_above(self.x_k, self.x_v, k, v)
+
+
+def _keys(k: np.ndarray, v: np.ndarray, width: int) -> np.ndarray:
+    return np.asarray(k, np.int64) * width + np.asarray(v, np.int64)
+
+
+def _used_values(k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (k, v) in order of k, then v."""
+    if not len(k):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    width = int(v.max()) + 1
+    keys = np.unique(_keys(k, v, width))
+    return keys // width, keys % width
+
+
+def _width(*values: np.ndarray) -> int:
+    return int(max((int(v.max()) for v in values if len(v)), default=0)) + 2
+
+
+def _position(lk, lv, k, v) -> np.ndarray:
+    width = _width(lv, np.asarray(v))
+    return np.searchsorted(_keys(lk, lv, width), _keys(k, v, width))
+
+
+def _at_or_above(lk, lv, k, v) -> np.ndarray:
+    width = _width(lv, np.asarray(v))
+    pos = np.searchsorted(_keys(lk, lv, width), _keys(k, v, width))
+    ok = pos < len(lk)
+    ok[ok] = lk[pos[ok]] == np.asarray(k)[ok]
+    return np.where(ok, pos, -1)
 
 
 def pair_table(data: StageData, core: np.ndarray | None = None, uS: dict | None = None,
@@ -57,15 +143,7 @@ def pair_table(data: StageData, core: np.ndarray | None = None, uS: dict | None 
         as_.append(a)
         bs.append(b)
         cs.append(cost)
-    return MipIndex(*stacked(ks, as_, bs, cs), *thermometers(data, core))
-
-
-def thermometers(data: StageData, core: np.ndarray) -> tuple[list, list]:
-    """(x index, z index): (k, s) for s = 1..s_max_k and s = ext_k+1..si_max_k, core stages."""
-    ck = np.flatnonzero(core).tolist()
-    x_index = [(k, s) for k in ck for s in range(1, int(data.s_max[k]) + 1)]
-    z_index = [(k, s) for k in ck for s in range(int(data.ext[k]) + 1, int(data.si_max[k]) + 1)]
-    return x_index, z_index
+    return MipIndex(*stacked(ks, as_, bs, cs))
 
 
 def stacked(ks: list, as_: list, bs: list, cs: list) -> tuple[np.ndarray, ...]:
@@ -109,58 +187,57 @@ def count_pairs(data: StageData, core: np.ndarray) -> int:
     return total
 
 
-def add_variables(m: pyo.ConcreteModel, idx: MipIndex) -> None:
-    """x[k, s], z[k, s] binary thermometers of S_k and SI_k; w[k, a, b] in [0, 1] pair choice."""
-    m.X = pyo.Set(initialize=idx.x_index, dimen=2, ordered=True)
-    m.Z = pyo.Set(initialize=idx.z_index, dimen=2, ordered=True)
+def add_variables(m: pyo.ConcreteModel, idx: MipIndex, lev: Levels) -> None:
+    """w[k, a, b] in [0, 1] pair choice; x[k, v], z[k, v] binary thermometers of S_k and SI_k
+    at the levels, 1 at each stage's smallest level."""
+    m.X = pyo.Set(initialize=lev.x_index, dimen=2, ordered=True)
+    m.Z = pyo.Set(initialize=lev.z_index, dimen=2, ordered=True)
     pairs = list(zip(idx.pair_k.tolist(), idx.pair_a.tolist(), idx.pair_b.tolist(), strict=True))
     m.P = pyo.Set(initialize=pairs, dimen=3, ordered=True)
     m.x = pyo.Var(m.X, domain=pyo.Binary)
     m.z = pyo.Var(m.Z, domain=pyo.Binary)
     m.w = pyo.Var(m.P, bounds=(0, 1))
+    for var, k in ((m.x, lev.x_k), (m.z, lev.z_k)):
+        values = list(var.values())
+        for pos in np.flatnonzero(Levels.first(k)).tolist():
+            values[pos].setlb(1)
 
 
-def _groups(keys: list[tuple]) -> dict:
+def _groups(keys: list) -> dict:
     out: dict = {}
     for pos, key in enumerate(keys):
         out.setdefault(key, []).append(pos)
     return out
 
 
-def add_outbound_marginal(m: pyo.ConcreteModel, data: StageData, idx: MipIndex) -> None:
-    """sum_a w[k, a, b] = x[k, b] - x[k, b+1] for b = 0..s_max_k (x[k, 0] = 1, x[k, s_max+1] = 0).
-
-    The point mass of S_k at b; summed over b it gives sum_{a,b} w[k, a, b] = 1.
-    """
+def _marginal(m: pyo.ConcreteModel, var: pyo.Var, k: np.ndarray, level_of_pair: np.ndarray
+              ) -> pyo.Constraint:
+    """sum of w over the pairs at level j - t_j + t_{j+1} = 0 for every level j of a
+    thermometer t (t_{j+1} = 0 after a stage's last level): the point mass of the value."""
     w = list(m.w.values())
-    by = _groups(list(zip(idx.pair_k.tolist(), idx.pair_b.tolist(), strict=True)))
-    rows = [(k, b) for k in sorted(set(idx.pair_k.tolist())) for b in range(int(data.s_max[k]) + 1)]
-    x = m.x
+    t = list(var.values())
+    by = _groups(level_of_pair.tolist())
+    last = Levels.last(k).tolist()
+    rows = list(var.keys())
 
-    def rule(_m, k, b):
-        # written as body == 0 so that every row keeps the sign of the pairs (+1), also
-        # when no pair of a restricted index falls in the row (column generation relies on it)
-        hi = x[k, b] if b >= 1 else 1
-        lo = x[k, b + 1] if b + 1 <= data.s_max[k] else 0
-        return sum(w[p] for p in by.get((k, b), ())) - hi + lo == 0
+    def rule(_m, *key):
+        j = position[key]
+        nxt = 0 if last[j] else t[j + 1]
+        return sum(w[p] for p in by.get(j, ())) - t[j] + nxt == 0
 
-    m.outbound_marginal = pyo.Constraint(rows, rule=rule)
+    position = {key: j for j, key in enumerate(rows)}
+    return pyo.Constraint(rows, rule=rule)
 
 
-def add_inbound_marginal(m: pyo.ConcreteModel, data: StageData, idx: MipIndex) -> None:
-    """sum_b w[k, a, b] = z[k, a] - z[k, a+1] for a = ext_k..si_max_k (z[k, a] = 1 for a <= ext_k)."""
-    w = list(m.w.values())
-    by = _groups(list(zip(idx.pair_k.tolist(), idx.pair_a.tolist(), strict=True)))
-    rows = [(k, a) for k in sorted(set(idx.pair_k.tolist()))
-            for a in range(int(data.ext[k]), int(data.si_max[k]) + 1)]
-    z = m.z
+def add_outbound_marginal(m: pyo.ConcreteModel, idx: MipIndex, lev: Levels) -> None:
+    """sum_a w[k, a, v] = x[k, v] - x[k, v'] for every level v of S_k (v' the next level; 0
+    after the last): the pairs of stage k put mass 1 on its S_k."""
+    m.outbound_marginal = _marginal(m, m.x, lev.x_k, lev.x_of(idx.pair_k, idx.pair_b))
 
-    def rule(_m, k, a):
-        hi = z[k, a] if a > data.ext[k] else 1
-        lo = z[k, a + 1] if a + 1 <= data.si_max[k] else 0
-        return sum(w[p] for p in by.get((k, a), ())) - hi + lo == 0
 
-    m.inbound_marginal = pyo.Constraint(rows, rule=rule)
+def add_inbound_marginal(m: pyo.ConcreteModel, idx: MipIndex, lev: Levels) -> None:
+    """sum_b w[k, v, b] = z[k, v] - z[k, v'] for every level v of SI_k."""
+    m.inbound_marginal = _marginal(m, m.z, lev.z_k, lev.z_of(idx.pair_k, idx.pair_a))
 
 
 def value_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,36 +248,88 @@ def value_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return owner, np.repeat(np.asarray(lo, dtype=np.int64), cnt) + np.arange(int(cnt.sum())) - start
 
 
+def core_arcs(data: StageData, core: np.ndarray) -> np.ndarray:
+    """Arcs i -> k between core stages, in arc order."""
+    if not len(data.arcs):
+        return np.zeros((0, 2), dtype=np.int64)
+    return data.arcs[core[data.arcs[:, 0]] & core[data.arcs[:, 1]]]
+
+
 def order_rows(data: StageData, core: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(i, k, s) of every service-order row z[k, s] >= x[i, s]: arcs i -> k between core stages
-    (in arc order), s = ext_k+1..s_max_i (for s <= ext_k the inbound thermometer is 1)."""
-    arcs = data.arcs[core[data.arcs[:, 0]] & core[data.arcs[:, 1]]] if len(data.arcs) \
-        else np.zeros((0, 2), dtype=np.int64)
+    """(i, k, s) of every service-order row z[k, s] >= x[i, s] over whole value ranges (the
+    rows the Lagrangian dualizes): arcs i -> k between core stages (in arc order),
+    s = ext_k+1..s_max_i (for s <= ext_k the inbound thermometer is 1)."""
+    arcs = core_arcs(data, core)
     j, s = value_ranges(data.ext[arcs[:, 1]].astype(np.int64) + 1, data.s_max[arcs[:, 0]])
     return arcs[j, 0], arcs[j, 1], s
 
 
-def add_service_order(m: pyo.ConcreteModel, data: StageData, core: np.ndarray) -> None:
-    """SI_k >= S_i for every arc i -> k, as z[k, s] >= x[i, s] (rows of ``order_rows``)."""
-    rows = list(zip(*(r.tolist() for r in order_rows(data, core)), strict=True))
-    x, z = m.x, m.z
-    m.service_order = pyo.Constraint(rows, rule=lambda _m, i, k, s: z[k, s] >= x[i, s])
+def level_order_rows(data: StageData, core: np.ndarray, lev: Levels
+                     ) -> tuple[np.ndarray, ...]:
+    """(i, k, v, x level, z level) of the service-order rows x[i, v] <= z[k, u] on the levels:
+    every arc i -> k between core stages and level v of S_i above SI_k's smallest level, with
+    u = k's first level >= v (z level -1 if none: then x[i, v] <= 0). Of the levels of i
+    with the same u only the smallest is kept: the thermometers of i decrease with v, so its
+    row implies the others'."""
+    arcs = core_arcs(data, core)
+    i, k = arcs[:, 0], arcs[:, 1]
+    j, p = value_ranges(np.searchsorted(lev.x_k, i, "left"),
+                        np.searchsorted(lev.x_k, i, "right") - 1)
+    q = lev.z_from(k[j], lev.x_v[p])
+    need = q != np.searchsorted(lev.z_k, k[j], "left")  # above SI_k's smallest level
+    j, p, q = j[need], p[need], q[need]
+    first = np.r_[True, (j[1:] != j[:-1]) | (q[1:] != q[:-1])] if len(j) else need[:0]
+    j, p, q = j[first], p[first], q[first]
+    return i[j], k[j], lev.x_v[p], p, q
 
 
-def add_exact_inbound(m: pyo.ConcreteModel, data: StageData, core: np.ndarray) -> None:
-    """SI_k = max(ext_k, S_i) at forced stages with lead time 0: z[k, s] <= sum_i x[i, s].
+def add_service_order(m: pyo.ConcreteModel, data: StageData, core: np.ndarray,
+                      lev: Levels) -> None:
+    """SI_k >= S_i for every arc i -> k, as x[i, v] <= z[k, u] (rows of ``level_order_rows``,
+    indexed by (i, k, v): S_i >= v forces SI_k >= v)."""
+    i, k, v, p, q = level_order_rows(data, core, lev)
+    x, z = list(m.x.values()), list(m.z.values())
+    rows = list(zip(i.tolist(), k.tolist(), v.tolist(), strict=True))
+    pq = dict(zip(rows, zip(p.tolist(), q.tolist(), strict=True), strict=True))
+
+    def rule(_m, *key):
+        xp, zq = pq[key]
+        return x[xp] <= (z[zq] if zq >= 0 else 0)
+
+    m.service_order = pyo.Constraint(rows, rule=rule)
+
+
+def exact_rows(data: StageData, core: np.ndarray, lev: Levels) -> list[tuple]:
+    """(k, u, z level, [x levels]) of the rows z[k, u] <= sum_i x[i, u_i] at forced stages
+    with lead time 0: every level u > ext_k of SI_k, over the core suppliers i with a level
+    u_i >= u (their first one; S_i >= u iff x[i, u_i] = 1)."""
+    out = []
+    for k in np.flatnonzero(data.exact_si & core).tolist():
+        preds = np.array([i for i in data.preds[k] if core[i]], dtype=np.int64)
+        lo, hi = np.searchsorted(lev.z_k, [k, k + 1])
+        for q in range(int(lo), int(hi)):
+            u = int(lev.z_v[q])
+            if u <= data.ext[k]:
+                continue
+            at = lev.x_from(preds, np.full(len(preds), u))
+            out.append((k, u, q, at[at >= 0].tolist()))
+    return out
+
+
+def add_exact_inbound(m: pyo.ConcreteModel, data: StageData, core: np.ndarray,
+                      lev: Levels) -> None:
+    """SI_k = max(ext_k, S_i) at forced stages with lead time 0: z[k, u] <= sum_i x[i, u_i].
 
     Without it such a stage could fake a buffer by raising SI_k above every supplier's quote.
     """
-    rows = [(k, s) for k in np.flatnonzero(data.exact_si & core).tolist()
-            for s in range(int(data.ext[k]) + 1, int(data.si_max[k]) + 1)]
-    x, z = m.x, m.z
+    found = {(k, u): (q, ps) for k, u, q, ps in exact_rows(data, core, lev)}
+    x, z = list(m.x.values()), list(m.z.values())
 
-    def rule(_m, k, s):
-        have = [x[i, s] for i in data.preds[k] if core[i] and s <= data.s_max[i]]
-        return z[k, s] <= sum(have) if have else z[k, s] <= 0
+    def rule(_m, k, u):
+        q, ps = found[k, u]
+        return z[q] <= sum(x[p] for p in ps) if ps else z[q] <= 0
 
-    m.exact_inbound = pyo.Constraint(rows, rule=rule)
+    m.exact_inbound = pyo.Constraint(list(found), rule=rule)
 
 
 def add_objective(m: pyo.ConcreteModel, idx: MipIndex) -> None:
@@ -222,13 +351,14 @@ def build(data: StageData, core: np.ndarray | None = None, uS: dict | None = Non
     core = np.ones(data.n, dtype=bool) if core is None else core
     with PauseGC():
         idx = pair_table(data, core, uS, uSI) if idx is None else idx
+        lev = Levels.of(idx)
         m = pyo.ConcreteModel(name=f"gsm {data.name}")
-        add_variables(m, idx)
-        add_outbound_marginal(m, data, idx)
-        add_inbound_marginal(m, data, idx)
-        add_service_order(m, data, core)
+        add_variables(m, idx, lev)
+        add_outbound_marginal(m, idx, lev)
+        add_inbound_marginal(m, idx, lev)
+        add_service_order(m, data, core, lev)
         if (data.exact_si & core).any():
-            add_exact_inbound(m, data, core)
+            add_exact_inbound(m, data, core, lev)
         add_objective(m, idx)
     return m, idx
 
@@ -263,15 +393,13 @@ def tightened(data: StageData, core: np.ndarray, free: list) -> StageData:
     return replace(data, s_max=s_max, si_max=si_max)
 
 
-def start_from(data: StageData, core: np.ndarray, S: np.ndarray) -> dict[str, float]:
-    """{variable name: value} of the thermometers x, z for service times S (a MIP start)."""
+def start_from(data: StageData, idx: MipIndex, S: np.ndarray) -> dict[str, float]:
+    """{variable name: value} of the thermometers x, z of ``build(..., idx=idx)`` for service
+    times S (a MIP start)."""
     SI = inbound_times(data, S)
-    out: dict[str, float] = {}
-    for k in np.flatnonzero(core).tolist():
-        for s in range(1, int(data.s_max[k]) + 1):
-            out[f"x[{k},{s}]"] = float(S[k] >= s)
-        for s in range(int(data.ext[k]) + 1, int(data.si_max[k]) + 1):
-            out[f"z[{k},{s}]"] = float(SI[k] >= s)
+    lev = Levels.of(idx)
+    out = {f"x[{k},{v}]": float(S[k] >= v) for k, v in lev.x_index}
+    out.update({f"z[{k},{v}]": float(SI[k] >= v) for k, v in lev.z_index})
     return out
 
 
@@ -279,9 +407,8 @@ def narrowed(data: StageData, core: np.ndarray, idx: MipIndex) -> tuple[StageDat
     """Bounds and pairs of the ``core`` stages cut down to what the pairs of ``idx`` allow, for
     the LP and MIP after fixing: si_max_k = the largest kept SI_k, s_max_i = the largest kept
     S_i but at most si_max_k of every core customer k (S_i <= SI_k), and the pairs above
-    that dropped (no plan of kept pairs uses them). The rows and thermometer variables, one per
-    stage and value, shrink with them; si_max_k >= s_max_i stays true on every arc between
-    core stages (the only ones the LP and MIP read)."""
+    that dropped (no plan of kept pairs uses them); si_max_k >= s_max_i stays true on every
+    arc between core stages (the only ones the LP and MIP read)."""
     from dataclasses import replace
 
     top_a = np.zeros(data.n, dtype=np.int64)
@@ -295,5 +422,4 @@ def narrowed(data: StageData, core: np.ndarray, idx: MipIndex) -> tuple[StageDat
         np.minimum.at(s_max, arcs[:, 0], si_max[arcs[:, 1]])
     out = replace(data, s_max=s_max.astype(data.s_max.dtype), si_max=si_max.astype(data.si_max.dtype))
     mask = idx.pair_b <= s_max[idx.pair_k]
-    return out, MipIndex(idx.pair_k[mask], idx.pair_a[mask], idx.pair_b[mask],
-                         idx.pair_cost[mask], *thermometers(out, core))
+    return out, idx.subset(mask)

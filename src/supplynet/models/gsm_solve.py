@@ -23,11 +23,12 @@ from ..solve import solve_model
 from .gsm_coarse import coarse_bound, coarse_factor, coarse_plan
 from .gsm_graph import Optimum, StageData, canonical, inbound_times, repair
 from .gsm_mip import (
+    Levels,
     MipIndex,
     build,
     count_pairs,
+    level_order_rows,
     narrowed,
-    order_rows,
     pair_table,
     read_service_times,
     start_from,
@@ -130,9 +131,9 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
                      f"{n_pairs} service-time pairs, more than the {MAX_TABLE_PAIRS} listed "
                      "in memory"]))
     idx = pair_table(core_data, core, folded.uS, folded.uSI)
-    missing = set(np.flatnonzero(core).tolist()) - set(idx.pair_k.tolist())
-    if missing:
-        names = ", ".join(repr(data.ids[k]) for k in sorted(missing)[:5])
+    missing = np.flatnonzero(core & (np.bincount(idx.pair_k, minlength=data.n) == 0))
+    if len(missing):
+        names = ", ".join(repr(data.ids[k]) for k in missing[:5].tolist())
         return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
         idx, best, low, core_data = _bound_and_fix(data, core_data, folded, idx, best, options,
@@ -156,15 +157,15 @@ def _mip_size(core_data: StageData, core: np.ndarray, idx: MipIndex,
               max_mip_pairs: int | None) -> int:
     """What the MIP costs to build and solve, in pairs: the pairs, plus, against the time limit
     (not against a ``max_mip_pairs`` given by the user), its thermometer variables and
-    service-order rows, one per stage (or arc) and service-time value, at a quarter of a pair
-    each (one Pyomo component each against four for a pair's column and its rows, roughly).
-    After fixing these can outnumber the pairs by far: 6 000 pairs left of a core with lead
-    times up to 60 still had 2.7 million of them, and a MIP built on them overran a 120 s
-    limit by 30 s."""
+    service-order rows at a quarter of a pair each (one Pyomo component each against four for
+    a pair's column and its rows, roughly). With thermometers over whole value ranges, 6 000
+    pairs left of a core with lead times up to 60 had 2.7 million of them, and a MIP built on
+    them overran a 120 s limit by 30 s; over the levels the pairs use they are few."""
     if max_mip_pairs is not None:
         return len(idx.pair_k)
-    levels = np.where(core, core_data.s_max + core_data.si_max - core_data.ext + 1, 0).sum()
-    return len(idx.pair_k) + (int(levels) + len(order_rows(core_data, core)[0])) // 4
+    lev = Levels.of(idx)
+    rows = len(level_order_rows(core_data, core, lev)[0])
+    return len(idx.pair_k) + (len(lev.x_k) + len(lev.z_k) + rows) // 4
 
 
 def _closed(options: SolveOptions, upper: float, lower: float | None) -> bool:
@@ -362,7 +363,7 @@ def _lagrangian_step(data, core_data, folded, idx: MipIndex, best, clock, notes,
 def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -> Optimum:
     core = folded.core
     m, idx = build(core_data, core, idx=idx)
-    opts = options.replace(mip_start=start_from(core_data, core, best) if best is not None else None)
+    opts = options.replace(mip_start=start_from(core_data, idx, best) if best is not None else None)
     if options.time_limit is not None:
         # compiling to standard form happens before HiGHS starts its clock (~10^5 pairs/s)
         size = _mip_size(core_data, core, idx, None)
