@@ -49,6 +49,9 @@ LAGRANGIAN_FROM = 20_000  # pairs above which Lagrangian fixing runs before the 
 LAGRANGIAN_TARGET = 100_000  # pairs at which it hands over to the LP (at most a tenth of the
 # table)
 LAGRANGIAN_SHARE = 0.8  # of the time left, at most, for the Lagrangian before the LP
+WINDOW = 1.5  # coarse units around the lifted coarse optimum searched for a better incumbent
+WINDOW_SHARE = 0.2  # of the time left for that search (WINDOW_SECONDS without a limit)
+WINDOW_SECONDS = 20.0
 
 
 class _Clock:
@@ -250,6 +253,13 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
     if cand is not None and (best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]):
         best = cand
         notes.append(f"incumbent from the optimum in units of {g} periods")
+    if cand is not None:
+        left, radius = clock.left(), int(WINDOW * g)
+        found = _window_search(data, core_data, folded, cand, radius, options,
+                               WINDOW_SECONDS if left is None else WINDOW_SHARE * left)
+        if data.cost_of(found)[0] < data.cost_of(best)[0]:
+            best = found
+            notes.append(f"improved within {radius} periods of it")
     if best is None or n_pairs <= MAX_TABLE_PAIRS:
         return best, lower
     left = clock.left()
@@ -258,6 +268,37 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
     if bound is None:
         return best, lower
     return best, bound if lower is None else max(lower, bound)
+
+
+def _window_search(data, core_data, folded, center, radius: int, options, seconds: float
+                   ) -> np.ndarray:
+    """Service times at least as good as ``center``, from the pair model restricted to the
+    pairs within ``radius`` periods of its (SI_k, S_k) on every core stage (a few hundred
+    thousand pairs where the core has tens of millions): bounds with fixing, rounding of the
+    LP and the MIP on what is left, as for the whole core, in ``seconds``. A lifted coarse
+    optimum is close to the fine one: within 1.5 coarse units it held the optimum of
+    mixed:2000:8:lt=60, 0.19 % below the lifted plan. The window's bounds hold for it only
+    and are dropped."""
+    S = canonical(data, center)
+    SI = inbound_times(data, S)
+    uS, uSI = {}, {}
+    for k in np.flatnonzero(folded.core).tolist():
+        for given, out, mid, top in ((folded.uS, uS, S[k], core_data.s_max[k]),
+                                     (folded.uSI, uSI, SI[k], core_data.si_max[k])):
+            cost = np.full(int(top) + 1, np.inf)
+            cost[max(0, int(mid) - radius):int(mid) + radius + 1] = 0.0
+            out[k] = cost if k not in given else cost + given[k]
+    idx = pair_table(core_data, folded.core, uS, uSI)
+    sub = options.replace(time_limit=seconds, mip_start=None)
+    clock = _Clock(sub)
+    idx, best, lower, small = _bound_and_fix(data, core_data, folded, idx, S, sub, clock,
+                                             MAX_TABLE_PAIRS, [])
+    if _closed(sub, data.cost_of(best)[0], lower) or \
+            _mip_size(small, folded.core, idx, None) > mip_pair_limit(clock, None):
+        return best
+    found = _run_mip(data, small, folded, idx, best, lower, sub, clock, [])
+    return best if found.S is None or data.cost_of(found.S)[0] >= data.cost_of(best)[0] \
+        else found.S
 
 
 def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds, notes):
