@@ -2,8 +2,9 @@
 
 - all data multiples of g: the instance in units of g has the same optimum (times sqrt(g));
 - the coarse relaxation's LP value is a lower bound;
-- the lifted coarse plan is feasible; the pipeline forced onto the coarse path brackets the
-  optimum; a DP too long for the time limit returns a plan no worse than every stage quoting 0.
+- the lifted coarse plan is feasible; the search in a window around it is at least as good as
+  the best plan in the window; the pipeline forced onto the coarse path brackets the optimum;
+  a DP too long for the time limit returns a plan no worse than every stage quoting 0.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from supplynet.models.gsm_coarse import (
     lift,
     scaled,
 )
-from supplynet.models.gsm_graph import inbound_times, prepare
+from supplynet.models.gsm_graph import canonical, inbound_times, prepare
 from supplynet.options import SolveOptions
 
 
@@ -124,6 +125,48 @@ def test_lifted_coarse_plan_is_feasible():
             continue
         _, _, tau = data.cost_of(S)
         assert (tau >= data.tau_min).all() and (S >= 0).all() and (S <= data.s_max).all()
+
+
+def test_window_search_is_at_least_the_best_plan_in_the_window():
+    """``gsm_solve._window_search`` around a lifted coarse plan (controls on every other graph),
+    radius 0 to 2: a feasible plan costing at most the best plan whose (S_k, SI_k) lie within
+    the radius of the centre's on every core stage (brute force over the window), and at least
+    the optimum; with a radius covering every value, the optimum."""
+    from supplynet.models.gsm_dp import fold
+    from supplynet.models.gsm_mip import tightened
+
+    rng = np.random.default_rng(8)
+    windows = 0
+    for i, g in enumerate(_small_graphs(21, 30, t_max=4)):
+        force, forbid, caps = _what_if(rng, g) if i % 2 else ((), (), {})
+        want = brute_force(g, force, forbid, caps)
+        if want is None:
+            continue
+        data = prepare(g, force, forbid, caps)
+        folded = fold(data)
+        if not folded.core.any():
+            continue
+        center = lift(data, scaled(data, 2), np.zeros(data.n, dtype=np.int64), 2)
+        if center is None:
+            continue
+        S = canonical(data, center)
+        SI = inbound_times(data, S)
+        core_data = tightened(data, folded.core, folded.free)
+        for radius in (0, 1, 2, 100):
+            got = gsm_solve._window_search(data, core_data, folded, center, radius,
+                                           SolveOptions(), 10.0)
+            cost, _, tau = data.cost_of(got)
+            assert (tau >= data.tau_min).all() and (got <= data.s_max).all()
+            assert cost <= data.cost_of(S)[0] + 1e-9
+            inside = {data.ids[k]: (int(S[k]), int(SI[k]))
+                      for k in np.flatnonzero(folded.core).tolist()}
+            best_inside = brute_force(g, force, forbid, caps, (inside, radius))
+            assert cost <= best_inside + 1e-7 * max(1.0, best_inside)
+            assert cost >= want - 1e-7 * max(1.0, want)
+            if radius == 100:
+                assert cost == pytest.approx(want, rel=1e-7, abs=1e-7)
+            windows += 1
+    assert windows >= 40, windows
 
 
 def test_pipeline_on_the_coarse_path_brackets_the_optimum(monkeypatch):

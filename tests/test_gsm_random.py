@@ -51,9 +51,11 @@ def random_graph(rng: np.random.Generator, n: int, tree: bool, t_max: int = 3,
     return g
 
 
-def brute_force(g: nx.DiGraph, force=(), forbid=(), caps=None) -> float | None:
-    """min sum h z_sigma sqrt(tau) over all integer S, SI_k = max(ext_k, S of suppliers)."""
+def brute_force(g: nx.DiGraph, force=(), forbid=(), caps=None, window=None) -> float | None:
+    """min sum h z_sigma sqrt(tau) over all integer S, SI_k = max(ext_k, S of suppliers);
+    ``window`` = ({stage: (S, SI)}, r) keeps only plans within r of those values."""
     caps = caps or {}
+    center, radius = window or ({}, 0)
     nodes = list(nx.topological_sort(g))
     pos = {s: i for i, s in enumerate(nodes)}
     a = [g.nodes[s] for s in nodes]
@@ -80,6 +82,8 @@ def brute_force(g: nx.DiGraph, force=(), forbid=(), caps=None) -> float | None:
         if s in forbid:
             ok &= tau == 0
         cost += x["holding_cost"] * x["z_sigma"] * np.sqrt(np.maximum(tau, 0))
+        if s in center:
+            ok &= (np.abs(S[:, k] - center[s][0]) <= radius) & (np.abs(si - center[s][1]) <= radius)
     return float(cost[ok].min()) if ok.any() else None
 
 
