@@ -67,18 +67,22 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
 
     t_end = time.perf_counter() + seconds
     ck = np.flatnonzero(core)
-    loc = np.full(data.n, -1, dtype=np.int64)
+    loc = np.full(data.n, -1, dtype=np.int32)
     loc[ck] = np.arange(len(ck))
     ri, rk, rs = order_rows(data, core)
     ri, rk = loc[ri], loc[rk]
-    width = int(max(data.s_max[ck].max(initial=0), data.si_max[ck].max(initial=0))) + 2
     nk = len(ck)
-    out_pos, in_pos = ri * width + rs, rk * width + rs  # row -> (stage, level) cell
+    # cells: stage k's service-time values v at offset_k + v, one stretch per stage (as long as
+    # its own range: the widest stage would make a grid several times longer)
+    span = np.maximum(data.s_max[ck], data.si_max[ck]).astype(np.int64) + 2
+    offset = np.cumsum(span) - span
+    n_cells = int(span.sum())
+    out_pos, in_pos = offset[ri] + rs, offset[rk] + rs  # row -> (stage, level) cell
     # the per-round subgradient reads these: 32-bit halves its memory traffic
     ri, rk, rs = ri.astype(np.int32), rk.astype(np.int32), rs.astype(np.int32)
     tol = 1e-7 * max(1.0, abs(upper))
 
-    full = _Pairs.of(loc[idx.pair_k], idx.pair_a, idx.pair_b, idx.pair_cost, width, nk,
+    full = _Pairs.of(loc[idx.pair_k], idx.pair_a, idx.pair_b, idx.pair_cost, offset,
                      np.zeros(len(idx.pair_k), bool) if keep is None else np.asarray(keep, bool))
     pair_lb = np.full(len(full.live), -np.inf)
     restricted = len(full.live) > ACTIVE_FROM
@@ -104,26 +108,31 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     best_act, theta, stall, d, price_next = -np.inf, 1.0, 0, None, False
 
     def price(ct: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
-        """(modified costs, stage minima, bound, rounding margin) of all pairs of ``full``."""
+        """(modified costs, stage minima (both shifted, see ``cumulated``), bound, rounding
+        margin) of all pairs of ``full``."""
         ct = full.modified(cum_out, cum_in) if ct is None else ct
         mins = np.minimum.reduceat(ct, full.starts)
         # rounding: each modified cost is off by a few ulps of its terms' size, the sum of the
         # minima by as much per stage; the bound and the pair bounds keep that margin
-        err = 8 * EPS * (cost_max + float(cum_out.max()) + float(cum_in.max()))
-        return ct, mins, float(mins.sum()) + constant - nk * err \
-            - EPS * nk * float(np.abs(mins).sum()), err
+        err = 8 * EPS * (cost_max + float(cum_out[-1]) + float(cum_in[-1]))
+        return ct, mins, float(mins.sum()) - shift + constant - nk * err \
+            - EPS * nk * (float(np.abs(mins).sum()) + abs(shift)), err
 
     def raise_bounds(ct: np.ndarray, mins: np.ndarray, full_value: float, err: float) -> None:
         now = ct - np.repeat(mins, full.counts)
         now += full_value - 2 * err
         np.maximum(lb, now, out=lb)
 
-    def cumulated() -> tuple[np.ndarray, np.ndarray]:
-        """Multipliers summed per stage over its rows at levels <= each cell's level."""
-        return (np.cumsum(np.bincount(out_pos, weights=lam, minlength=nk * width)
-                          .reshape(nk, width), axis=1, dtype=float).ravel(),
-                np.cumsum(np.bincount(in_pos, weights=lam, minlength=nk * width)
-                          .reshape(nk, width), axis=1, dtype=float).ravel())
+    def cumulated() -> tuple[np.ndarray, np.ndarray, float]:
+        """Multipliers summed over the rows at cells up to each cell, for S (out) and SI (in),
+        and the shift: one running sum over all stages, so a stage's sums are off by what the
+        stages before it carry, the same for all its pairs. Its minimum is off by as much, the
+        pairs' differences to it are exact, and the bound subtracts the total shift. (One pass
+        over the cells instead of one per stage.)"""
+        out = np.cumsum(np.bincount(out_pos, weights=lam, minlength=n_cells), dtype=float)
+        inn = np.cumsum(np.bincount(in_pos, weights=lam, minlength=n_cells), dtype=float)
+        before = offset[1:] - 1
+        return out, inn, float(out[before].sum() - inn[before].sum())
 
     def binding_rows() -> np.ndarray:
         """Mask of the rows z[k, s] >= x[i, s] some plan of the pairs left could violate: s
@@ -131,16 +140,15 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
         their multipliers only lower the bound (the row's term is <= 0 whatever the plan),
         so they are set to 0 and the rows leave (they were a third to three quarters of the
         rows after fixing, on gsm_bench cases)."""
-        base = np.arange(nk) * width
-        a_min = np.minimum.reduceat(full.cell_a, full.starts) - base
-        b_max = np.maximum.reduceat(full.cell_b, full.starts) - base
+        a_min = np.minimum.reduceat(full.cell_a, full.starts) - offset
+        b_max = np.maximum.reduceat(full.cell_b, full.starts) - offset
         return (rs > a_min[rk]) & (rs <= b_max[ri])
 
     for it in range(max_iter):
-        cum_out, cum_in = cumulated()
+        cum_out, cum_in, shift = cumulated()
         ct_act = act.modified(cum_out, cum_in)
         mins_act = np.minimum.reduceat(ct_act, act.starts)
-        value = float(mins_act.sum()) + constant
+        value = float(mins_act.sum()) - shift + constant
         if value > best_act + 1e-12 * max(1.0, abs(value)):
             best_act, stall = value, 0
         else:
@@ -189,7 +197,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
                     ri, rk, rs, out_pos, in_pos, lam = (v[rows] for v in
                                                         (ri, rk, rs, out_pos, in_pos, lam))
                     d = None if d is None else d[rows]
-                    cum_out, cum_in = cumulated()
+                    cum_out, cum_in, shift = cumulated()
                     price_next = True  # the bound may have risen
                 ct_act = act.modified(cum_out, cum_in)
                 mins_act = np.minimum.reduceat(ct_act, act.starts)
@@ -220,27 +228,29 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
 
 class _Pairs:
     """Pairs of a table (positions ``live`` in it), grouped by stage (``counts`` per core stage,
-    every stage at least one): their cells stage * width + a and stage * width + b (where the
+    every stage at least one): their cells offset_k + a and offset_k + b (where the
     cumulated multipliers are read), cost, and whether they are never dropped (``fixed``).
     Compact dtypes (21 bytes a pair): tables of tens of millions of pairs are copied at every
     fixing and every change of the active subset."""
 
-    def __init__(self, live, cell_a, cell_b, cost, fixed, counts, width):
+    def __init__(self, live, cell_a, cell_b, cost, fixed, counts, offset):
         self.live, self.cell_a, self.cell_b, self.cost = live, cell_a, cell_b, cost
-        self.fixed, self.counts, self.width = fixed, counts, width
+        self.fixed, self.counts, self.offset = fixed, counts, offset
         self.starts = np.cumsum(counts) - counts
 
     @classmethod
-    def of(cls, pk, a, b, cost, width, nk, fixed) -> _Pairs:
-        """Pairs of core stage positions ``pk`` (grouped), inbound ``a`` and outbound ``b``."""
-        counts = np.bincount(pk, minlength=nk)
+    def of(cls, pk, a, b, cost, offset, fixed) -> _Pairs:
+        """Pairs of core stage positions ``pk`` (grouped), inbound ``a`` and outbound ``b``;
+        stage k's cells start at ``offset[k]``."""
+        counts = np.bincount(pk, minlength=len(offset))
         if (counts == 0).any():
             raise ValueError("every core stage needs at least one pair")
-        cell = np.int32 if nk * width < np.iinfo(np.int32).max else np.int64
-        base = pk.astype(cell) * cell(width)
+        top = int(offset[-1]) + int(max(a.max(initial=0), b.max(initial=0)))
+        cell = np.int32 if top < np.iinfo(np.int32).max else np.int64
+        base = offset.astype(cell)[pk]
         live = np.arange(len(pk), dtype=np.int32 if len(pk) < 2**31 else np.int64)
         return cls(live, base + a.astype(cell), base + b.astype(cell), np.asarray(cost, float),
-                   fixed, counts, width)
+                   fixed, counts, offset)
 
     def subset(self, mask: np.ndarray) -> _Pairs:
         """The pairs where ``mask`` is True (it must keep a pair of every stage)."""
@@ -248,7 +258,7 @@ class _Pairs:
         if (counts == 0).any():  # only with an ``upper`` below every plan's cost
             raise ValueError("a core stage lost all its pairs: no plan is as cheap as `upper`")
         return _Pairs(self.live[mask], self.cell_a[mask], self.cell_b[mask], self.cost[mask],
-                      self.fixed[mask], counts, self.width)
+                      self.fixed[mask], counts, self.offset)
 
     def modified(self, cum_out: np.ndarray, cum_in: np.ndarray) -> np.ndarray:
         """Cost of every pair under the multipliers (cumulated per stage and level)."""
@@ -260,8 +270,7 @@ class _Pairs:
     def minimizers(self, ct: np.ndarray, mins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(S, SI) of every core stage's first cheapest pair under ``ct``."""
         arg = _argmin(ct, mins, self.starts, self.counts)
-        base = np.arange(len(self.counts)) * self.width
-        return self.cell_b[arg] - base, self.cell_a[arg] - base
+        return self.cell_b[arg] - self.offset, self.cell_a[arg] - self.offset
 
     def plan(self, n: int, ck: np.ndarray, ct: np.ndarray, mins: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:

@@ -139,19 +139,22 @@ def pair_table(data: StageData, core: np.ndarray | None = None, uS: dict | None 
     ks, as_, bs, cs = [], [], [], []
     for k in np.flatnonzero(core).tolist():
         a, b, cost = stage_pairs(data, k, uS.get(k), uSI.get(k))
-        ks.append(np.full(len(a), k))
-        as_.append(a)
-        bs.append(b)
+        ks.append(np.full(len(a), k, dtype=np.int32))
+        as_.append(a.astype(np.int32))  # compact before stacking: half the peak memory
+        bs.append(b.astype(np.int32))
         cs.append(cost)
     return MipIndex(*stacked(ks, as_, bs, cs))
 
 
 def stacked(ks: list, as_: list, bs: list, cs: list) -> tuple[np.ndarray, ...]:
-    """(pair_k, pair_a, pair_b, pair_cost) from per-stage pieces (empty arrays if none)."""
+    """(pair_k, pair_a, pair_b, pair_cost) from per-stage pieces (empty arrays if none); stages
+    and service times in 32 bits: 20 bytes a pair, for tables of tens of millions."""
     def cat(parts: list, dtype) -> np.ndarray:
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        if not parts:
+            return np.zeros(0, dtype=dtype)
+        return np.concatenate([np.asarray(p).astype(dtype, copy=False) for p in parts])
 
-    return cat(ks, np.int64), cat(as_, np.int64), cat(bs, np.int64), cat(cs, float)
+    return cat(ks, np.int32), cat(as_, np.int32), cat(bs, np.int32), cat(cs, float)
 
 
 def stage_pairs(data: StageData, k: int, uS: np.ndarray | None = None,

@@ -37,7 +37,7 @@ from .gsm_mip import (
 
 DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
 PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
-MAX_TABLE_PAIRS = 25_000_000  # pair table and Lagrangian arrays: 3.5 GB at 21 million pairs
+MAX_TABLE_PAIRS = 50_000_000  # pair table and Lagrangian arrays: ~2.7 GB at 23 million pairs
 COMPILE_RATE = 100_000  # pairs per second of the standard-form compile before HiGHS starts
 COARSE_PAIRS = 500_000  # pairs of the coarse instance solved for an incumbent (about 10 s)
 COARSE_FIRST_PAIRS = 20_000  # pairs of the first, fastest coarse relaxation (a few seconds)
@@ -353,6 +353,17 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
         lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
                                             LAGRANGIAN_SHARE, target)
         core_data, idx = narrowed(core_data, core, idx)  # the LP's rows shrink with it
+        # while the LP is out of reach of the time left, the Lagrangian starts again on the
+        # pairs left (fewer pairs and rows: its rounds are cheaper), as long as it halves them
+        while not _closed(options, data.cost_of(best)[0], lower) and clock.limit is not None \
+                and _beyond_lp(len(idx.pair_k), clock) and clock.left() > 1.0:
+            before = len(idx.pair_k)
+            again, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
+                                                LAGRANGIAN_SHARE, target)
+            lower = max(lower, again)
+            core_data, idx = narrowed(core_data, core, idx)
+            if len(idx.pair_k) > before // 2:
+                break
         if _closed(options, data.cost_of(best)[0], lower):
             return idx, best, lower, core_data
     found = None
