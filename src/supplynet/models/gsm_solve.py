@@ -14,6 +14,7 @@ limit stopped the proof.
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -37,7 +38,20 @@ from .gsm_mip import (
 
 DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
 PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
-MAX_TABLE_PAIRS = 50_000_000  # pair table and Lagrangian arrays: ~2.7 GB at 23 million pairs
+
+
+def _table_cap(most: int = 50_000_000, bytes_per_pair: int = 200) -> int:
+    """Pairs listed in memory at most: ``most``, or fewer on a machine with less than
+    ``bytes_per_pair`` bytes of memory per pair (the pair table, the Lagrangian's arrays and
+    their temporaries peaked at 93 bytes a pair, 4.4 GB at 47 million pairs)."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows)
+        return most
+    return int(min(most, memory // bytes_per_pair))
+
+
+MAX_TABLE_PAIRS = _table_cap()
 COMPILE_RATE = 100_000  # pairs per second of the standard-form compile before HiGHS starts
 COARSE_PAIRS = 500_000  # pairs of the coarse instance solved for an incumbent (about 10 s)
 COARSE_FIRST_PAIRS = 20_000  # pairs of the first, fastest coarse relaxation (a few seconds)
