@@ -416,8 +416,14 @@ def narrowed(data: StageData, core: np.ndarray, idx: MipIndex) -> tuple[StageDat
 
     top_a = np.zeros(data.n, dtype=np.int64)
     top_b = np.zeros(data.n, dtype=np.int64)
-    np.maximum.at(top_a, idx.pair_k, idx.pair_a)
-    np.maximum.at(top_b, idx.pair_k, idx.pair_b)
+    k = idx.pair_k
+    if len(k) and (k[1:] >= k[:-1]).all():  # grouped by stage (pair_table): per group
+        starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        top_a[k[starts]] = np.maximum.reduceat(idx.pair_a, starts)
+        top_b[k[starts]] = np.maximum.reduceat(idx.pair_b, starts)
+    else:  # ufunc.at: about 10x slower, seconds on millions of pairs
+        np.maximum.at(top_a, k, idx.pair_a)
+        np.maximum.at(top_b, k, idx.pair_b)
     si_max = np.where(core, np.maximum(top_a, data.ext), data.si_max)
     s_max = np.where(core, top_b, data.s_max)
     if len(data.arcs):

@@ -66,6 +66,7 @@ LAGRANGIAN_SHARE = 0.8  # of the time left, at most, for the Lagrangian before t
 WINDOW = 1.5  # coarse units around the lifted coarse optimum searched for a better incumbent
 WINDOW_SHARE = 0.2  # of the time left for that search (WINDOW_SECONDS without a limit)
 WINDOW_SECONDS = 20.0
+RESTART_SECONDS = 5.0  # time left below which the Lagrangian is not started again
 
 
 class _Clock:
@@ -162,8 +163,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
                            f"bounds closed the gap on {int(core.sum())} of {data.n} stages "
                            f"after elimination ({'; '.join(notes)})",
                            build_seconds=clock.elapsed())
-    if best is not None and _mip_size(core_data, core, idx, max_mip_pairs) > mip_pair_limit(
-            clock, max_mip_pairs):
+    if best is not None and not _mip_fits(core_data, core, idx, clock, max_mip_pairs):
         notes.append(f"the MIP on {len(idx.pair_k)} pairs does not fit "
                      f"{_limit_words(clock, max_mip_pairs)}")
         return _stopped(data, best, lower, clock, "; ".join(notes))
@@ -183,6 +183,14 @@ def _mip_size(core_data: StageData, core: np.ndarray, idx: MipIndex,
     lev = Levels.of(idx)
     rows = len(level_order_rows(core_data, core, lev)[0])
     return len(idx.pair_k) + (len(lev.x_k) + len(lev.z_k) + rows) // 4
+
+
+def _mip_fits(core_data: StageData, core: np.ndarray, idx: MipIndex, clock: _Clock,
+              max_mip_pairs: int | None) -> bool:
+    """Whether the MIP on the pairs of ``idx`` fits ``mip_pair_limit`` (the pairs alone rule
+    out large tables at once: counting the levels of millions of pairs takes seconds)."""
+    limit = mip_pair_limit(clock, max_mip_pairs)
+    return len(idx.pair_k) <= limit and _mip_size(core_data, core, idx, max_mip_pairs) <= limit
 
 
 def _closed(options: SolveOptions, upper: float, lower: float | None) -> bool:
@@ -308,7 +316,7 @@ def _window_search(data, core_data, folded, center, radius: int, options, second
     idx, best, lower, small = _bound_and_fix(data, core_data, folded, idx, S, sub, clock,
                                              MAX_TABLE_PAIRS, [])
     if _closed(sub, data.cost_of(best)[0], lower) or \
-            _mip_size(small, folded.core, idx, None) > mip_pair_limit(clock, None):
+            not _mip_fits(small, folded.core, idx, clock, None):
         return best
     found = _run_mip(data, small, folded, idx, best, lower, sub, clock, [])
     return best if found.S is None or data.cost_of(found.S)[0] >= data.cost_of(best)[0] \
@@ -363,21 +371,22 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
     lower = -np.inf
     first = len(idx.pair_k) > LAGRANGIAN_FROM
     if first:
-        target = min(LAGRANGIAN_TARGET, len(idx.pair_k) // 10)
+        before = len(idx.pair_k)
+        target = min(LAGRANGIAN_TARGET, before // 10)
         lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
                                             LAGRANGIAN_SHARE, target)
         core_data, idx = narrowed(core_data, core, idx)  # the LP's rows shrink with it
         # while the LP is out of reach of the time left, the Lagrangian starts again on the
-        # pairs left (fewer pairs and rows: its rounds are cheaper), as long as it halves them
-        while not _closed(options, data.cost_of(best)[0], lower) and clock.limit is not None \
-                and _beyond_lp(len(idx.pair_k), clock) and clock.left() > 1.0:
+        # pairs left (fewer pairs and rows: cheaper rounds), as long as the run before halved
+        # them (setting up its arrays takes seconds on millions of pairs)
+        while len(idx.pair_k) <= before // 2 and clock.limit is not None \
+                and clock.left() > RESTART_SECONDS and _beyond_lp(len(idx.pair_k), clock) \
+                and not _closed(options, data.cost_of(best)[0], lower):
             before = len(idx.pair_k)
             again, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
                                                 LAGRANGIAN_SHARE, target)
             lower = max(lower, again)
             core_data, idx = narrowed(core_data, core, idx)
-            if len(idx.pair_k) > before // 2:
-                break
         if _closed(options, data.cost_of(best)[0], lower):
             return idx, best, lower, core_data
     found = None
