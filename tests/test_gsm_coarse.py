@@ -153,8 +153,8 @@ def test_window_search_is_at_least_the_best_plan_in_the_window():
         SI = inbound_times(data, S)
         core_data = tightened(data, folded.core, folded.free)
         for radius in (0, 1, 2, 100):
-            got = gsm_solve._window_search(data, core_data, folded, center, radius,
-                                           SolveOptions(), 10.0)
+            got, _ = gsm_solve._window_search(data, core_data, folded, center, radius,
+                                              SolveOptions(), 10.0)
             cost, _, tau = data.cost_of(got)
             assert (tau >= data.tau_min).all() and (got <= data.s_max).all()
             assert cost <= data.cost_of(S)[0] + 1e-9

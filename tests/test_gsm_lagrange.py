@@ -61,7 +61,7 @@ def test_bound_is_below_the_optimum_and_fixing_keeps_it(rounds):
         used = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
         upper = want * (1.0 if i % 2 else 1.05)  # the optimum, or a worse incumbent
         target = 10 if i % 3 == 0 else 0
-        low, pair_lb = lagrangian(data, core, idx, upper, seconds=30, max_iter=300,
+        low, pair_lb, _ = lagrangian(data, core, idx, upper, seconds=30, max_iter=300,
                                   target_pairs=target)
         assert np.isfinite(pair_lb).all()
         assert low <= want + 1e-7 * max(1.0, want)
@@ -81,7 +81,7 @@ def test_bound_converges_to_the_pair_lp(rounds):
         lp, _, _ = gsm_lp.lp_bound(data, core, idx, np.ones(len(idx.pair_k), dtype=bool),
                                    SolveOptions(), lazy_rows=False)
         upper = sn.gsm(g, compare_policies=False).objective
-        low, _ = lagrangian(data, core, idx, upper, seconds=60, max_iter=3000)
+        low, _, _ = lagrangian(data, core, idx, upper, seconds=60, max_iter=3000)
         assert low <= lp + 1e-6 * max(1.0, abs(lp))
         close += low >= lp - 1e-3 * max(1.0, abs(lp))
         total += 1
@@ -136,7 +136,7 @@ def test_narrowed_bounds_keep_the_optimum():
         if found is None:
             continue
         data, want, S, SI, core, idx = found
-        _, pair_lb = lagrangian(data, core, idx, want, seconds=30, max_iter=200)
+        _, pair_lb, _ = lagrangian(data, core, idx, want, seconds=30, max_iter=200)
         kept = idx.subset(pair_lb <= want + 1e-7 * max(1.0, want))
         small, cut = narrowed(data, core, kept)
         for i, k in data.arcs.tolist():
@@ -168,7 +168,38 @@ def test_bound_stays_valid_when_averaged_steps_overshoot(rounds):
     assert upper > want + 1.0
     inc_SI = inbound_times(data, incumbent)
     mine = (idx.pair_a == inc_SI[idx.pair_k]) & (idx.pair_b == incumbent[idx.pair_k])
-    low, pair_lb = lagrangian(data, core, idx, upper, seconds=30, max_iter=2000, keep=mine)
+    low, pair_lb, _ = lagrangian(data, core, idx, upper, seconds=30, max_iter=2000, keep=mine)
     assert low <= want + 1e-9
     used = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
     assert (pair_lb[used] <= upper).all()
+
+
+def test_any_start_gives_a_valid_bound_and_the_returned_multipliers_reprice_to_it(rounds):
+    """``start`` (multipliers per service-order row, e.g. a window search's) only moves where
+    the ascent begins: from random multipliers up to 5 the bound stays <= the brute-force
+    optimum and the optimal plan's pairs stay. The multipliers returned are those of the best
+    pricing: one per row, >= 0, and one round started from them (nothing fixed: upper far
+    away) prices to the same bound."""
+    from supplynet.models.gsm_mip import order_rows
+
+    rng = np.random.default_rng(9)
+    checked = 0
+    for g in _small_graphs(56, 20, t_max=4):
+        found = _with_optimum(g)
+        if found is None:
+            continue
+        data, want, S, SI, core, idx = found
+        rows = len(order_rows(data, core)[0])
+        used = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
+        start = rng.uniform(0.0, 5.0, rows) * (rng.random(rows) < 0.5)
+        low, pair_lb, lam = lagrangian(data, core, idx, want, seconds=30, max_iter=300,
+                                       start=start)
+        assert low <= want + 1e-7 * max(1.0, want)
+        assert (pair_lb[used] <= want + 1e-7 * max(1.0, want)).all()
+        assert lam.shape == (rows,) and (lam >= 0).all()
+        far = 10 * want + 10
+        first, _, lam = lagrangian(data, core, idx, far, seconds=30, max_iter=50, start=start)
+        again, _, _ = lagrangian(data, core, idx, far, seconds=30, max_iter=1, start=lam)
+        assert again == pytest.approx(first, rel=1e-9, abs=1e-9)
+        checked += 1
+    assert checked >= 12

@@ -44,7 +44,8 @@ CHECK_EVERY = 20  # rounds between pair fixings
 
 def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: float = 5.0,
                constant: float = 0.0, keep: np.ndarray | None = None, target_pairs: int = 0,
-               max_iter: int = 100_000, improve=None) -> tuple[float, np.ndarray]:
+               max_iter: int = 100_000, improve=None, start: np.ndarray | None = None
+               ) -> tuple[float, np.ndarray, np.ndarray]:
     """Lagrangian bound of the pair MIP of the ``core`` stages over the pairs of ``idx``.
 
     ``upper`` is the incumbent's cost (the target of the steps and the fixing threshold),
@@ -60,8 +61,11 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     that has been a stage minimum); every ``CHECK_EVERY`` rounds all pairs are priced: that
     value is the bound (the active one can only be higher), and pairs cheaper than their
     stage's active minimum join the active set.
+    ``start``: first multipliers, one per row of ``gsm_mip.order_rows(data, core)`` (zero by
+    default; any lam >= 0 gives a valid bound, a good start only a faster ascent).
     Returns (best bound, per-pair bound: the least cost of any plan using the pair, the best
-    proven by the pricings up to the one that dropped it, or up to the end if it stayed).
+    proven by the pricings up to the one that dropped it, or up to the end if it stayed, and
+    the multipliers of the best pricing, per row of ``order_rows``).
     """
     from .gsm_lp import first_columns
 
@@ -93,7 +97,9 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
         act = full.subset(act_mask)
     else:
         act = full
-    lam = np.zeros(len(rs))
+    n_rows = len(rs)
+    row_id = np.arange(n_rows)  # rows leave (``binding_rows``); their multipliers are 0
+    lam = np.zeros(n_rows) if start is None else np.clip(np.asarray(start, float), 0.0, None)
     # any lam >= 0 gives a bound, so capping lam costs no validity; the cap (the dearest pair
     # of every stage, summed) is far above any useful multiplier and keeps the modified costs
     # where float64 rounding stays small (averaged directions can nearly cancel, and the
@@ -104,7 +110,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     # (each pricing proves L(lam) + its modified cost - its stage's minimum, so the maximum is
     # valid too); best_plan: the stage minima of the best pricing
     lb = np.full(len(full.live), -np.inf)
-    best_l, best_plan = -np.inf, None
+    best_l, best_plan, best_lam = -np.inf, None, (row_id, lam.copy())
     best_act, theta, stall, d, price_next = -np.inf, 1.0, 0, None, False
 
     def price(ct: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -164,6 +170,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
                 raise_bounds(ct, mins, full_value, err)
             if better:
                 best_l, best_plan = full_value, full.plan(data.n, ck, ct, mins)
+                best_lam = (row_id, lam.copy())
             if restricted:
                 cheaper = ct < np.repeat(mins_act, full.counts) - 1e-12
                 if cheaper.any():
@@ -194,8 +201,8 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
                     act = full
                 rows = binding_rows()
                 if not rows.all():
-                    ri, rk, rs, out_pos, in_pos, lam = (v[rows] for v in
-                                                        (ri, rk, rs, out_pos, in_pos, lam))
+                    ri, rk, rs, out_pos, in_pos, lam, row_id = (
+                        v[rows] for v in (ri, rk, rs, out_pos, in_pos, lam, row_id))
                     d = None if d is None else d[rows]
                     cum_out, cum_in, shift = cumulated()
                     price_next = True  # the bound may have risen
@@ -223,7 +230,9 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
             norm = float(d @ d)
         lam += theta * max(upper - value, tol) / norm * d
         np.clip(lam, 0.0, lam_cap, out=lam)
-    return best_l, pair_lb
+    multipliers = np.zeros(n_rows)
+    multipliers[best_lam[0]] = best_lam[1]
+    return best_l, pair_lb, multipliers
 
 
 class _Pairs:

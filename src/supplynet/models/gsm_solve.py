@@ -131,13 +131,13 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     core_data = tightened(data, core, folded.free) if reduce else data
     n_pairs = count_pairs(core_data, core)
     best = _given_start(data, options)
-    lower = None
+    lower = start = None
     notes: list[str] = []
     if reduce:
         best, lower = _incumbent_search(data, best, clock)
         if n_pairs > COARSE_FROM or _beyond_lp(n_pairs, clock):
-            best, lower = _coarse_stage(data, core_data, folded, best, lower, options, clock,
-                                        n_pairs, notes)
+            best, lower, start = _coarse_stage(data, core_data, folded, best, lower, options,
+                                               clock, n_pairs, notes)
             if best is not None and _closed(options, data.cost_of(best)[0], lower):
                 cost = data.cost_of(best)[0]
                 return Optimum("optimal", canonical(data, best), cost, lower, "mip",
@@ -154,8 +154,8 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
         names = ", ".join(repr(data.ids[k]) for k in missing[:5].tolist())
         return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
-        idx, best, low, core_data = _bound_and_fix(data, core_data, folded, idx, best, options,
-                                                   clock, lp_pairs, notes)
+        idx, best, low, core_data, _ = _bound_and_fix(data, core_data, folded, idx, best,
+                                                      options, clock, lp_pairs, notes, start)
         lower = low if lower is None else max(lower, low)
         upper = data.cost_of(best)[0]
         if _closed(options, upper, lower):
@@ -263,10 +263,12 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
     """Cores too large for the fine LP in the time left (see ``gsm_coarse``): the optimum of the
     instance in units of g periods, lifted, as incumbent (a quarter of the time left). Cores too
     large to list their pairs (above ``MAX_TABLE_PAIRS``) also get the pair LP of coarse
-    relaxations as lower bound (70 % of what is left then). Returns (incumbent, lower bound)."""
+    relaxations as lower bound (70 % of what is left then). Returns (incumbent, lower bound,
+    Lagrangian multipliers of the window search or None)."""
     g = coarse_factor(n_pairs, COARSE_PAIRS)
+    start = None
     if g < 2:
-        return best, lower
+        return best, lower, start
     notes.append(f"{int(folded.core.sum())} of {data.n} stages left after elimination, "
                  f"{n_pairs} service-time pairs: coarse time units first")
     left = clock.left()
@@ -277,30 +279,31 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
         notes.append(f"incumbent from the optimum in units of {g} periods")
     if cand is not None:
         left, radius = clock.left(), int(WINDOW * g)
-        found = _window_search(data, core_data, folded, cand, radius, options,
-                               WINDOW_SECONDS if left is None else WINDOW_SHARE * left)
+        found, start = _window_search(data, core_data, folded, cand, radius, options,
+                                      WINDOW_SECONDS if left is None else WINDOW_SHARE * left)
         if data.cost_of(found)[0] < data.cost_of(best)[0]:
             best = found
             notes.append(f"improved within {radius} periods of it")
     if best is None or n_pairs <= MAX_TABLE_PAIRS:
-        return best, lower
+        return best, lower, start
     left = clock.left()
     bound = _coarse_bound_step(data, core_data, folded, best, n_pairs, options,
                                None if left is None else 0.7 * left, notes)
     if bound is None:
-        return best, lower
-    return best, bound if lower is None else max(lower, bound)
+        return best, lower, start
+    return best, bound if lower is None else max(lower, bound), start
 
 
 def _window_search(data, core_data, folded, center, radius: int, options, seconds: float
-                   ) -> np.ndarray:
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
     """Service times at least as good as ``center``, from the pair model restricted to the
     pairs within ``radius`` periods of its (SI_k, S_k) on every core stage (a few hundred
     thousand pairs where the core has tens of millions): bounds with fixing, rounding of the
     LP and the MIP on what is left, as for the whole core, in ``seconds``. A lifted coarse
     optimum is close to the fine one: within 1.5 coarse units it held the optimum of
     mixed:2000:8:lt=60, 0.19 % below the lifted plan. The window's bounds hold for it only
-    and are dropped."""
+    and are dropped. Also returns the window Lagrangian's multipliers (None if it did not
+    run): a start for the Lagrangian of the whole core, whose rows are the same."""
     S = canonical(data, center)
     SI = inbound_times(data, S)
     uS, uSI = {}, {}
@@ -313,14 +316,15 @@ def _window_search(data, core_data, folded, center, radius: int, options, second
     idx = pair_table(core_data, folded.core, uS, uSI)
     sub = options.replace(time_limit=seconds, mip_start=None)
     clock = _Clock(sub)
-    idx, best, lower, small = _bound_and_fix(data, core_data, folded, idx, S, sub, clock,
-                                             MAX_TABLE_PAIRS, [])
+    idx, best, lower, small, lam = _bound_and_fix(data, core_data, folded, idx, S, sub, clock,
+                                                  MAX_TABLE_PAIRS, [])
     if _closed(sub, data.cost_of(best)[0], lower) or \
             not _mip_fits(small, folded.core, idx, clock, None):
-        return best
+        return best, lam
     found = _run_mip(data, small, folded, idx, best, lower, sub, clock, [])
-    return best if found.S is None or data.cost_of(found.S)[0] >= data.cost_of(best)[0] \
-        else found.S
+    if found.S is None or data.cost_of(found.S)[0] >= data.cost_of(best)[0]:
+        return best, lam
+    return found.S, lam
 
 
 def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds, notes):
@@ -361,20 +365,22 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
     return bound
 
 
-def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes):
-    """(pairs kept, incumbent, lower bound, bounds narrowed to the pairs kept): on tables above
+def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes,
+                   start: np.ndarray | None = None):
+    """(pairs kept, incumbent, lower bound, bounds narrowed to the pairs kept, multipliers of
+    the first Lagrangian or None; ``start`` is where it starts): on tables above
     ``LAGRANGIAN_FROM`` pairs the Lagrangian fixes pairs first (it is 10-100x faster per pair
     than the simplex LP); then the LP on what is left, with reduced-cost fixing, if it fits the
     time limit; the Lagrangian alone when the LP runs out of time. Every bound is valid for the
     plans cheaper than the incumbent, which is all a proof needs."""
     core = folded.core
-    lower = -np.inf
+    lower, lam = -np.inf, None
     first = len(idx.pair_k) > LAGRANGIAN_FROM
     if first:
         before = len(idx.pair_k)
         target = min(LAGRANGIAN_TARGET, before // 10)
-        lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
-                                            LAGRANGIAN_SHARE, target)
+        lower, idx, best, lam = _lagrangian_step(data, core_data, folded, idx, best, clock,
+                                                 notes, LAGRANGIAN_SHARE, target, start)
         core_data, idx = narrowed(core_data, core, idx)  # the LP's rows shrink with it
         # while the LP is out of reach of the time left, the Lagrangian starts again on the
         # pairs left (fewer pairs and rows: cheaper rounds), as long as the run before halved
@@ -383,12 +389,12 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
                 and clock.left() > RESTART_SECONDS and _beyond_lp(len(idx.pair_k), clock) \
                 and not _closed(options, data.cost_of(best)[0], lower):
             before = len(idx.pair_k)
-            again, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
-                                                LAGRANGIAN_SHARE, target)
+            again, idx, best, _ = _lagrangian_step(data, core_data, folded, idx, best, clock,
+                                                   notes, LAGRANGIAN_SHARE, target)
             lower = max(lower, again)
             core_data, idx = narrowed(core_data, core, idx)
         if _closed(options, data.cost_of(best)[0], lower):
-            return idx, best, lower, core_data
+            return idx, best, lower, core_data, lam
     found = None
     hopeless = first and clock.limit is not None and _beyond_lp(len(idx.pair_k), clock)
     if len(idx.pair_k) <= lp_pairs and not hopeless:
@@ -400,23 +406,25 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
         else:
             notes.append("the LP did not finish in its time")
     if found is None and not first:
-        lower, idx, best = _lagrangian_step(data, core_data, folded, idx, best, clock, notes,
-                                            0.5, 0)
+        lower, idx, best, lam = _lagrangian_step(data, core_data, folded, idx, best, clock,
+                                                 notes, 0.5, 0, start)
     core_data, idx = narrowed(core_data, core, idx)
-    return idx, best, lower, core_data
+    return idx, best, lower, core_data, lam
 
 
 def _lagrangian_step(data, core_data, folded, idx: MipIndex, best, clock, notes, share: float,
-                     target_pairs: int) -> tuple[float, MipIndex, np.ndarray]:
-    """(Lagrangian bound, pairs kept, incumbent) in ``share`` of the time left (60 s without a
-    limit), stopping early at ``target_pairs`` pairs (see ``gsm_lagrange``). The stage minima
-    of the multipliers, repaired, replace the incumbent when cheaper."""
+                     target_pairs: int, start: np.ndarray | None = None
+                     ) -> tuple[float, MipIndex, np.ndarray, np.ndarray]:
+    """(Lagrangian bound, pairs kept, incumbent, multipliers) in ``share`` of the time left (60 s
+    without a limit), stopping early at ``target_pairs`` pairs, from multipliers ``start`` (see
+    ``gsm_lagrange``). The stage minima of the multipliers, repaired, replace the incumbent
+    when cheaper."""
     from .gsm_lagrange import lagrangian
 
     ub = data.cost_of(best)[0]
     left = clock.left()
     seconds = 60.0 if left is None else share * left
-    start = best
+    given = best
 
     def improve(S_core, SI_core):
         nonlocal best, ub
@@ -425,14 +433,14 @@ def _lagrangian_step(data, core_data, folded, idx: MipIndex, best, clock, notes,
             best, ub = cand, data.cost_of(cand)[0]
         return ub
 
-    low, pair_lb = lagrangian(core_data, folded.core, idx, ub, seconds, folded.constant,
-                              keep=_incumbent(idx, data, best), target_pairs=target_pairs,
-                              improve=improve)
+    low, pair_lb, lam = lagrangian(core_data, folded.core, idx, ub, seconds, folded.constant,
+                                   keep=_incumbent(idx, data, best), target_pairs=target_pairs,
+                                   improve=improve, start=start)
     keep = (pair_lb <= ub + 1e-7 * max(1.0, abs(ub))) | _incumbent(idx, data, best)
     notes.append(f"Lagrangian bound {low:,.6g} kept {int(keep.sum())} of {len(keep)} pairs")
-    if best is not start:
+    if best is not given:
         notes.append("incumbent from the Lagrangian's stage minima")
-    return low, idx.subset(keep), best
+    return low, idx.subset(keep), best, lam
 
 
 def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -> Optimum:
