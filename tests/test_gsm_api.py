@@ -191,9 +191,9 @@ def test_common_time_unit_makes_a_long_serial_line_fast():
 
 
 def test_time_limit_covers_the_policy_comparison(monkeypatch):
-    """With compare_policies the optimal plan gets 85 % of the time limit and the two policy
-    solves share what is left of it, so the whole call keeps the limit (checked on the limits
-    each solve is handed; no timing is measured)."""
+    """With compare_policies the optimal plan gets 85 % of the time limit less what reading
+    the graph took, and the two policy solves share what is left of it, so the whole call
+    keeps the limit (checked on the deadlines each solve is handed)."""
     from supplynet.models import gsm as gsm_module
 
     seen = []
@@ -211,7 +211,8 @@ def test_time_limit_covers_the_policy_comparison(monkeypatch):
     g.add_edges_from([("A", "C"), ("B", "C")])
     start = time.perf_counter()
     sn.gsm(g, time_limit=10.0)
-    assert len(seen) == 3 and seen[0][0] == pytest.approx(8.5)
+    assert len(seen) == 3 and seen[0][0] <= 8.5
+    assert start + 8.5 - 1e-3 <= seen[0][1] + seen[0][0] <= start + 8.5 + 0.05
     # each policy solve must end by the call's deadline; the first gets half of what is left
     assert all(t + limit <= start + 10.0 + 1e-3 for limit, t in seen[1:])
     assert seen[1][0] <= 5.0

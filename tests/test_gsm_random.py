@@ -363,18 +363,18 @@ def test_pair_table_cap_stops_before_listing_pairs(monkeypatch):
 
 
 def test_pair_table_cap_follows_the_machine_memory(monkeypatch):
-    """The cap is 50 million pairs, or memory / 200 bytes on a smaller machine (8 GB: 40
-    million), or 50 million where the memory cannot be read."""
+    """The cap is 80 million pairs, or memory / 200 bytes on a smaller machine (8 GB: 43
+    million), or 80 million where the memory cannot be read."""
     import supplynet.models.gsm_solve as gsm_solve
 
     pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 8 * 2**30 // 4096}
     monkeypatch.setattr(gsm_solve.os, "sysconf", lambda name: pages[name])
     assert gsm_solve._table_cap() == 8 * 2**30 // 200
     pages["SC_PHYS_PAGES"] = 64 * 2**30 // 4096
-    assert gsm_solve._table_cap() == 50_000_000
+    assert gsm_solve._table_cap() == 80_000_000
 
     def missing(name):
         raise ValueError(name)
 
     monkeypatch.setattr(gsm_solve.os, "sysconf", missing)
-    assert gsm_solve._table_cap() == 50_000_000
+    assert gsm_solve._table_cap() == 80_000_000

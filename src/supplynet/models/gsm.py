@@ -238,9 +238,11 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
     prep = time.perf_counter() - t0
     limit = solve_options.time_limit
     main_options = solve_options
-    if opts.compare_policies and limit is not None:
-        # the time limit covers the whole call: the reference policies share what is left
-        main_options = solve_options.replace(time_limit=MAIN_SHARE * limit)
+    if limit is not None:
+        # the time limit covers the whole call: reading the graph counts, and the reference
+        # policies share what the main solve leaves
+        share = MAIN_SHARE if opts.compare_policies else 1.0
+        main_options = solve_options.replace(time_limit=max(0.1, share * limit - prep))
     best = optimize(data, opts.method, main_options, opts.reduce, opts.max_mip_pairs)
     pipeline = float(np.sum(data.h * data.mean * data.T)) if opts.include_pipeline else 0.0
     result = Result(model="gsm", status=best.status, message=best.message, options=opts,

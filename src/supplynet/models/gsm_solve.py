@@ -40,7 +40,7 @@ DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
 PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
 
 
-def _table_cap(most: int = 50_000_000, bytes_per_pair: int = 200) -> int:
+def _table_cap(most: int = 80_000_000, bytes_per_pair: int = 200) -> int:
     """Pairs listed in memory at most: ``most``, or fewer on a machine with less than
     ``bytes_per_pair`` bytes of memory per pair (the pair table, the Lagrangian's arrays and
     their temporaries peaked at 93 bytes a pair, 4.4 GB at 47 million pairs)."""
@@ -379,20 +379,21 @@ def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock,
     if first:
         before = len(idx.pair_k)
         target = min(LAGRANGIAN_TARGET, before // 10)
-        lower, idx, best, lam = _lagrangian_step(data, core_data, folded, idx, best, clock,
-                                                 notes, LAGRANGIAN_SHARE, target, start)
-        core_data, idx = narrowed(core_data, core, idx)  # the LP's rows shrink with it
+        wide = core_data  # the Lagrangian's rows; its multipliers carry over between runs
+        lower, idx, best, lam = _lagrangian_step(data, wide, folded, idx, best, clock, notes,
+                                                 LAGRANGIAN_SHARE, target, start)
+        core_data, idx = narrowed(wide, core, idx)  # the LP's rows shrink with it
         # while the LP is out of reach of the time left, the Lagrangian starts again on the
-        # pairs left (fewer pairs and rows: cheaper rounds), as long as the run before halved
-        # them (setting up its arrays takes seconds on millions of pairs)
+        # pairs left (fewer pairs and rows: cheaper rounds), from its multipliers, as long as
+        # the run before halved them (setting up its arrays takes seconds on millions of pairs)
         while len(idx.pair_k) <= before // 2 and clock.limit is not None \
                 and clock.left() > RESTART_SECONDS and _beyond_lp(len(idx.pair_k), clock) \
                 and not _closed(options, data.cost_of(best)[0], lower):
             before = len(idx.pair_k)
-            again, idx, best, _ = _lagrangian_step(data, core_data, folded, idx, best, clock,
-                                                   notes, LAGRANGIAN_SHARE, target)
+            again, idx, best, lam = _lagrangian_step(data, wide, folded, idx, best, clock,
+                                                     notes, LAGRANGIAN_SHARE, target, lam)
             lower = max(lower, again)
-            core_data, idx = narrowed(core_data, core, idx)
+            core_data, idx = narrowed(wide, core, idx)
         if _closed(options, data.cost_of(best)[0], lower):
             return idx, best, lower, core_data, lam
     found = None
