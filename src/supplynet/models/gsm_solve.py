@@ -247,8 +247,10 @@ def _stopped(data: StageData, best: np.ndarray | None, lower: float | None, cloc
         return Optimum("time_limit", method="mip", bound=lower, build_seconds=clock.elapsed(),
                        message=f"{why}; no feasible solution found")
     left = clock.left()
-    best = canonical(data, lns(data, best, patience=200,
-                               seconds=30.0 if left is None else max(0.0, 0.9 * left)))
+    # one neighbourhood can take a second on long lead times: LNS only with 2 s left, for half
+    if left is None or left >= 2.0:
+        best = lns(data, best, patience=200, seconds=30.0 if left is None else 0.5 * left)
+    best = canonical(data, best)
     cost = data.cost_of(best)[0]
     if lower is not None and cost - lower <= 1e-9 * max(1.0, abs(cost)):
         return Optimum("optimal", best, cost, lower, "mip", f"{why}; bounds closed the gap",
