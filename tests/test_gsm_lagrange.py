@@ -180,7 +180,7 @@ def test_any_start_gives_a_valid_bound_and_the_returned_multipliers_reprice_to_i
     optimum and the optimal plan's pairs stay. The multipliers returned are those of the best
     pricing: one per row, >= 0, and one round started from them (nothing fixed: upper far
     away) prices to the same bound."""
-    from supplynet.models.gsm_mip import order_rows
+    from supplynet.models.gsm_levels import order_rows
 
     rng = np.random.default_rng(9)
     checked = 0

@@ -303,8 +303,9 @@ def test_levels_give_the_whole_range_lp_and_mip_after_fixing():
     values the pairs use. On random pair subsets (as left by fixing: an optimal plan's pairs
     and a random half of the others, so the used values have gaps), both equal the model with
     thermometers at every value, written above without gsm_mip."""
+    from supplynet.models.gsm_levels import Levels
     from supplynet.models.gsm_lp import lp_bound
-    from supplynet.models.gsm_mip import Levels, build, pair_table
+    from supplynet.models.gsm_mip import build, pair_table
     from supplynet.solve import solve_model
 
     rng = np.random.default_rng(11)

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from .gsm_graph import StageData
-from .gsm_mip import order_rows
+from .gsm_levels import order_rows
 
 # Steps follow an exponential average of the subgradients (weight AVERAGE on the newest), the
 # direction of the volume algorithm (Barahona & Anbil 2000; deflected subgradients, Camerini,
@@ -61,7 +61,7 @@ def lagrangian(data: StageData, core: np.ndarray, idx, upper: float, seconds: fl
     that has been a stage minimum); every ``CHECK_EVERY`` rounds all pairs are priced: that
     value is the bound (the active one can only be higher), and pairs cheaper than their
     stage's active minimum join the active set.
-    ``start``: first multipliers, one per row of ``gsm_mip.order_rows(data, core)`` (zero by
+    ``start``: first multipliers, one per row of ``gsm_levels.order_rows(data, core)`` (zero by
     default; any lam >= 0 gives a valid bound, a good start only a faster ascent).
     Returns (best bound, per-pair bound: the least cost of any plan using the pair, the best
     proven by the pricings up to the one that dropped it, or up to the end if it stayed, and

@@ -21,12 +21,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .gsm_graph import StageData
-from .gsm_mip import Levels, exact_rows, level_order_rows
+from .gsm_levels import Levels, exact_rows, level_order_rows
 
 
 @dataclass
 class PairLP:
-    """Row and column numbering of the master LP over the levels of ``gsm_mip.Levels``: the x
+    """Row and column numbering of the master LP over the levels of ``gsm_levels.Levels``: the x
     levels are columns 0..n_x-1 and their outbound-marginal rows 0..n_x-1, the z levels
     columns and inbound-marginal rows n_x..n_x+n_z-1; exact-inbound rows follow."""
 

@@ -23,12 +23,11 @@ from ..options import SolveOptions
 from ..solve import solve_model
 from .gsm_coarse import coarse_bound, coarse_factor, coarse_plan
 from .gsm_graph import Optimum, StageData, canonical, inbound_times, repair
+from .gsm_levels import Levels, level_order_rows
 from .gsm_mip import (
-    Levels,
     MipIndex,
     build,
     count_pairs,
-    level_order_rows,
     narrowed,
     pair_table,
     read_service_times,
