@@ -19,7 +19,7 @@ from test_gsm_coarse import _small_graphs
 from test_gsm_random import _what_if, brute_force
 
 import supplynet as sn
-from supplynet.models import gsm_lagrange, gsm_lp, gsm_solve
+from supplynet.models import gsm_bounds, gsm_lagrange, gsm_lp, gsm_solve
 from supplynet.models.gsm_graph import inbound_times, prepare
 from supplynet.models.gsm_lagrange import lagrangian
 from supplynet.models.gsm_mip import pair_table
@@ -91,8 +91,8 @@ def test_bound_converges_to_the_pair_lp(rounds):
 def test_pipeline_through_lagrangian_fixing_brackets_the_optimum(monkeypatch, rounds):
     """Every core fixed by the Lagrangian first (down to no target), with random
     force/forbid/cap controls on every other graph."""
-    monkeypatch.setattr(gsm_solve, "LAGRANGIAN_FROM", 0)
-    monkeypatch.setattr(gsm_solve, "LAGRANGIAN_TARGET", 0)
+    monkeypatch.setattr(gsm_bounds, "LAGRANGIAN_FROM", 0)
+    monkeypatch.setattr(gsm_bounds, "LAGRANGIAN_TARGET", 0)
     rng = np.random.default_rng(5)
     seen = 0
     for i, g in enumerate(_small_graphs(53, 30, t_max=4)):

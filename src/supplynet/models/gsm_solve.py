@@ -21,6 +21,7 @@ import numpy as np
 
 from ..options import SolveOptions
 from ..solve import solve_model
+from .gsm_bounds import beyond_lp, bound_and_fix, closed
 from .gsm_coarse import coarse_bound, coarse_factor, coarse_plan
 from .gsm_graph import Optimum, StageData, canonical, inbound_times, repair
 from .gsm_levels import Levels, level_order_rows
@@ -28,7 +29,6 @@ from .gsm_mip import (
     MipIndex,
     build,
     count_pairs,
-    narrowed,
     pair_table,
     read_service_times,
     start_from,
@@ -56,16 +56,9 @@ COARSE_PAIRS = 500_000  # pairs of the coarse instance solved for an incumbent (
 COARSE_FIRST_PAIRS = 20_000  # pairs of the first, fastest coarse relaxation (a few seconds)
 COARSE_FROM = MAX_TABLE_PAIRS  # above (or above what the fine LP proves in the time left, or
 # in a minute without a limit): the coarse incumbent first
-LP_PAIRS_PER_SECOND = 38_000  # the fine LP proves about 2 million pairs in 40-50 s
-LAGRANGIAN_FROM = 20_000  # pairs above which Lagrangian fixing runs before the LP (measured:
-# as fast or faster than the LP alone from 66 000 pairs on, 3.4x on mixed:1000:2)
-LAGRANGIAN_TARGET = 100_000  # pairs at which it hands over to the LP (at most a tenth of the
-# table)
-LAGRANGIAN_SHARE = 0.8  # of the time left, at most, for the Lagrangian before the LP
 WINDOW = 1.5  # coarse units around the lifted coarse optimum searched for a better incumbent
 WINDOW_SHARE = 0.2  # of the time left for that search (WINDOW_SECONDS without a limit)
 WINDOW_SECONDS = 20.0
-RESTART_SECONDS = 5.0  # time left below which the Lagrangian is not started again
 
 
 class _Clock:
@@ -105,7 +98,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     large-neighbourhood search; cores with more pairs than the fine LP proves in the time left
     also get the optimum in coarse time units, lifted (``_coarse_stage``, ``gsm_coarse``), and
     cores too large to list a coarse LP bound; (3) when the core has more than
-    ``direct_pairs`` pairs: Lagrangian fixing on tables above ``LAGRANGIAN_FROM`` pairs, then
+    ``direct_pairs`` pairs (``gsm_bounds``): Lagrangian fixing above ``LAGRANGIAN_FROM`` pairs, then
     the LP relaxation by column generation with rounding of its solution (at most
     ``lp_pairs`` pairs; the Lagrangian when it runs out of time); each bound removes every pair
     that cannot be in a solution cheaper than the incumbent; (4) the MIP on the remaining
@@ -134,10 +127,10 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     notes: list[str] = []
     if reduce:
         best, lower = _incumbent_search(data, best, clock)
-        if n_pairs > COARSE_FROM or _beyond_lp(n_pairs, clock):
+        if n_pairs > COARSE_FROM or beyond_lp(n_pairs, clock):
             best, lower, start = _coarse_stage(data, core_data, folded, best, lower, options,
                                                clock, n_pairs, notes)
-            if best is not None and _closed(options, data.cost_of(best)[0], lower):
+            if best is not None and closed(options, data.cost_of(best)[0], lower):
                 cost = data.cost_of(best)[0]
                 return Optimum("optimal", canonical(data, best), cost, lower, "mip",
                                f"bounds closed the gap ({'; '.join(notes)})",
@@ -153,11 +146,11 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
         names = ", ".join(repr(data.ids[k]) for k in missing[:5].tolist())
         return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
-        idx, best, low, core_data, _ = _bound_and_fix(data, core_data, folded, idx, best,
+        idx, best, low, core_data, _ = bound_and_fix(data, core_data, folded, idx, best,
                                                       options, clock, lp_pairs, notes, start)
         lower = low if lower is None else max(lower, low)
         upper = data.cost_of(best)[0]
-        if _closed(options, upper, lower):
+        if closed(options, upper, lower):
             return Optimum("optimal", canonical(data, best), upper, lower, "mip",
                            f"bounds closed the gap on {int(core.sum())} of {data.n} stages "
                            f"after elimination ({'; '.join(notes)})",
@@ -190,18 +183,6 @@ def _mip_fits(core_data: StageData, core: np.ndarray, idx: MipIndex, clock: _Clo
     out large tables at once: counting the levels of millions of pairs takes seconds)."""
     limit = mip_pair_limit(clock, max_mip_pairs)
     return len(idx.pair_k) <= limit and _mip_size(core_data, core, idx, max_mip_pairs) <= limit
-
-
-def _closed(options: SolveOptions, upper: float, lower: float | None) -> bool:
-    """True when the incumbent's cost is within the gap tolerances of the lower bound."""
-    return lower is not None and upper - lower <= max(
-        options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9)
-
-
-def _beyond_lp(n_pairs: int, clock: _Clock) -> bool:
-    """More pairs than the fine LP proves in the time left (in a minute without a limit)."""
-    left = clock.left()
-    return n_pairs > LP_PAIRS_PER_SECOND * (60.0 if left is None else left)
 
 
 def _given_start(data: StageData, options: SolveOptions) -> np.ndarray | None:
@@ -317,9 +298,9 @@ def _window_search(data, core_data, folded, center, radius: int, options, second
     idx = pair_table(core_data, folded.core, uS, uSI)
     sub = options.replace(time_limit=seconds, mip_start=None)
     clock = _Clock(sub)
-    idx, best, lower, small, lam = _bound_and_fix(data, core_data, folded, idx, S, sub, clock,
+    idx, best, lower, small, lam = bound_and_fix(data, core_data, folded, idx, S, sub, clock,
                                                   MAX_TABLE_PAIRS, [])
-    if _closed(sub, data.cost_of(best)[0], lower) or \
+    if closed(sub, data.cost_of(best)[0], lower) or \
             not _mip_fits(small, folded.core, idx, clock, None):
         return best, lam
     found = _run_mip(data, small, folded, idx, best, lower, sub, clock, [])
@@ -349,7 +330,7 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
             notes.append(f"the coarse LP in units of {g} periods did not finish in its time")
             break
         out = (found + folded.constant, g)
-        if _closed(options, data.cost_of(best)[0], out[0]):
+        if closed(options, data.cost_of(best)[0], out[0]):
             break
         # the finest unit whose LP should still fit: its time grows like 1/g^1.3 (measured on
         # gsm_bench cases; the pairs like 1/g^2). An attempt that overruns only costs the LNS
@@ -364,85 +345,6 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
     bound, g = out
     notes.append(f"coarse LP bound (units of {g} periods) {bound:,.6g}")
     return bound
-
-
-def _bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes,
-                   start: np.ndarray | None = None):
-    """(pairs kept, incumbent, lower bound, bounds narrowed to the pairs kept, multipliers of
-    the first Lagrangian or None; ``start`` is where it starts): on tables above
-    ``LAGRANGIAN_FROM`` pairs the Lagrangian fixes pairs first (it is 10-100x faster per pair
-    than the simplex LP); then the LP on what is left, with reduced-cost fixing, if it fits the
-    time limit; the Lagrangian alone when the LP runs out of time. Every bound is valid for the
-    plans cheaper than the incumbent, which is all a proof needs."""
-    core = folded.core
-    lower, lam = -np.inf, None
-    first = len(idx.pair_k) > LAGRANGIAN_FROM
-    if first:
-        before = len(idx.pair_k)
-        target = min(LAGRANGIAN_TARGET, before // 10)
-        wide = core_data  # the Lagrangian's rows; its multipliers carry over between runs
-        lower, idx, best, lam = _lagrangian_step(data, wide, folded, idx, best, clock, notes,
-                                                 LAGRANGIAN_SHARE, target, start)
-        core_data, idx = narrowed(wide, core, idx)  # the LP's rows shrink with it
-        # while the LP is out of reach of the time left, the Lagrangian starts again on the
-        # pairs left (fewer pairs and rows: cheaper rounds), from its multipliers, as long as
-        # the run before halved them (setting up its arrays takes seconds on millions of pairs)
-        while len(idx.pair_k) <= before // 2 and clock.limit is not None \
-                and clock.left() > RESTART_SECONDS and _beyond_lp(len(idx.pair_k), clock) \
-                and not _closed(options, data.cost_of(best)[0], lower):
-            before = len(idx.pair_k)
-            again, idx, best, lam = _lagrangian_step(data, wide, folded, idx, best, clock,
-                                                     notes, LAGRANGIAN_SHARE, target, lam)
-            lower = max(lower, again)
-            core_data, idx = narrowed(wide, core, idx)
-        if _closed(options, data.cost_of(best)[0], lower):
-            return idx, best, lower, core_data, lam
-    found = None
-    hopeless = first and clock.limit is not None and _beyond_lp(len(idx.pair_k), clock)
-    if len(idx.pair_k) <= lp_pairs and not hopeless:
-        found, best = _lp_step(data, core_data, folded, idx, best, options, clock)
-        if found is not None:
-            lower, keep = max(lower, found[0]), found[1]
-            notes.append(f"LP bound kept {int(keep.sum())} of {len(keep)} pairs")
-            idx = idx.subset(keep)
-        else:
-            notes.append("the LP did not finish in its time")
-    if found is None and not first:
-        lower, idx, best, lam = _lagrangian_step(data, core_data, folded, idx, best, clock,
-                                                 notes, 0.5, 0, start)
-    core_data, idx = narrowed(core_data, core, idx)
-    return idx, best, lower, core_data, lam
-
-
-def _lagrangian_step(data, core_data, folded, idx: MipIndex, best, clock, notes, share: float,
-                     target_pairs: int, start: np.ndarray | None = None
-                     ) -> tuple[float, MipIndex, np.ndarray, np.ndarray]:
-    """(Lagrangian bound, pairs kept, incumbent, multipliers) in ``share`` of the time left (60 s
-    without a limit), stopping early at ``target_pairs`` pairs, from multipliers ``start`` (see
-    ``gsm_lagrange``). The stage minima of the multipliers, repaired, replace the incumbent
-    when cheaper."""
-    from .gsm_lagrange import lagrangian
-
-    ub = data.cost_of(best)[0]
-    left = clock.left()
-    seconds = 60.0 if left is None else share * left
-    given = best
-
-    def improve(S_core, SI_core):
-        nonlocal best, ub
-        cand = repair(data, folded.recover(data.n, S_core, SI_core)[0])
-        if cand is not None and data.cost_of(cand)[0] < ub:
-            best, ub = cand, data.cost_of(cand)[0]
-        return ub
-
-    low, pair_lb, lam = lagrangian(core_data, folded.core, idx, ub, seconds, folded.constant,
-                                   keep=_incumbent(idx, data, best), target_pairs=target_pairs,
-                                   improve=improve, start=start)
-    keep = (pair_lb <= ub + 1e-7 * max(1.0, abs(ub))) | _incumbent(idx, data, best)
-    notes.append(f"Lagrangian bound {low:,.6g} kept {int(keep.sum())} of {len(keep)} pairs")
-    if best is not given:
-        notes.append("incumbent from the Lagrangian's stage minima")
-    return low, idx.subset(keep), best, lam
 
 
 def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -> Optimum:
@@ -477,37 +379,3 @@ def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -
     return out
 
 
-def _incumbent(idx: MipIndex, data: StageData, S: np.ndarray) -> np.ndarray:
-    """Mask of the pairs (SI_k, S_k) that service times S use."""
-    SI = inbound_times(data, S)
-    return (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
-
-
-def _lp_step(data, core_data, folded, idx, best, options, clock):
-    """LP bound by column generation, rounding of the LP solution, reduced-cost fixing.
-
-    Returns ((LP bound, pairs to keep) or None when the LP runs out of time, incumbent): the
-    incumbent may have improved by rounding the last LP solution even then."""
-    from .gsm_lp import first_columns, lp_bound
-    from .gsm_search import lns
-
-    core = folded.core
-    start = first_columns(idx, _incumbent(idx, data, best))
-    # the LP is what proves large cores optimal: it gets the time left but a reserve for the
-    # MIP on the pairs it keeps
-    left = clock.left()
-    value, red, w = lp_bound(core_data, core, idx, start, options,
-                             seconds=None if left is None else 0.8 * left)
-    if w is not None:  # rounding the (last) LP solution often gives the optimum
-        S_lp, SI_lp = read_service_times(core_data, idx, w)
-        cand = repair(data, folded.recover(data.n, S_lp, SI_lp)[0])
-        if cand is not None:
-            cand = lns(data, cand, seconds=clock.budget(0.05, 5.0))
-            if data.cost_of(cand)[0] < data.cost_of(best)[0]:
-                best = cand
-    if value is None:
-        return None, best
-    lower = value + folded.constant
-    upper = data.cost_of(best)[0]
-    keep = (red <= (upper - lower) + 1e-7 * max(1.0, abs(upper))) | _incumbent(idx, data, best)
-    return (lower, keep), best
