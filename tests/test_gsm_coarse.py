@@ -213,3 +213,25 @@ def test_dp_too_long_for_the_time_limit_returns_a_coarse_plan():
     assert r.objective <= every_stage + 1e-7
     optimum = sn.gsm(g, compare_policies=False).objective
     assert r.objective >= optimum - 1e-7
+
+
+def test_coarse_path_with_free_stages(monkeypatch):
+    """A zero-cost stage (s1) is fixed at S = 0 by elimination, which tightens its customers'
+    bounds; the window around the lifted plan must use the tightened ranges (found in review:
+    the window's costs and the eliminated neighbours' unary costs had different lengths and
+    the search crashed). Forced onto the coarse path, the result brackets brute force."""
+    monkeypatch.setattr(gsm_solve, "COARSE_FROM", 0)
+    monkeypatch.setattr(gsm_solve, "COARSE_PAIRS", 20)
+    g = nx.DiGraph()
+    for s, t, h, z, extra in (("s0", 2, 1.0, 1.0, {}), ("s1", 3, 0.5, 0.0, {}),
+                              ("s2", 2, 0.0, 1.0, {"max_service_time": 0}),
+                              ("s3", 1, 3.5, 3.0, {}),
+                              ("s4", 3, 3.5, 1.0, {"external_service_time": 2}),
+                              ("s5", 2, 0.5, 1.7, {"external_service_time": 1})):
+        g.add_node(s, lead_time=t, holding_cost=h, z_sigma=z, **extra)
+    g.add_edges_from([("s0", "s1"), ("s0", "s2"), ("s0", "s3"), ("s0", "s4"), ("s1", "s2"),
+                      ("s1", "s3"), ("s2", "s3"), ("s2", "s5"), ("s3", "s4"), ("s3", "s5")])
+    data = prepare(g)
+    out = gsm_solve.solve_mip(data, SolveOptions(), direct_pairs=0)
+    assert "coarse time units first" in out.message
+    brackets(out, data, brute_force(g))

@@ -128,3 +128,25 @@ def test_service_level_gives_z():
     # without a quoted service time the stage passes its lead time on and holds nothing
     del g.nodes["A"]["max_service_time"]
     assert sn.gsm(g, compare_policies=False).objective == 0.0
+
+
+def test_forced_buffer_at_lead_time_0_cannot_be_faked_upstream():
+    """a (T 2, h 1) -> b (T 0, h 1) -> c (T 0, h 1, quotes 0, buffer forced); a -> d (T 0,
+    h 10, quotes 0). c needs SI_c >= 1, so b must quote >= 1, so SI_b >= 1, so a must quote
+    >= 1, and d then waits >= 1 period: S_a = 1 gives 1 (a) + 0 (b) + 1 (c) + 10 (d) = 12;
+    S_a = 2 gives at least 10 sqrt 2 at d. Found in review: b raising SI_b to 1 without a
+    quoting it made c's buffer look free (2.41, "optimal", with S_c = -1 after canonical
+    form). Now every stage upstream of c keeps its SI exact, on every method."""
+    g = nx.DiGraph()
+    for s, t, h in (("a", 2, 1.0), ("b", 0, 1.0), ("c", 0, 1.0), ("d", 0, 10.0)):
+        g.add_node(s, lead_time=t, holding_cost=h, z_sigma=1.0)
+    g.nodes["c"]["max_service_time"] = 0
+    g.nodes["d"]["max_service_time"] = 0
+    g.add_edges_from([("a", "b"), ("b", "c"), ("a", "d")])
+    for kwargs in ({}, {"method": "mip", "reduce": False}):
+        r = sn.gsm(g, force_buffer=["c"], compare_policies=False, **kwargs)
+        assert r.status == "optimal" and r.objective == pytest.approx(12.0)
+        st = r.stages.set_index("stage")
+        assert st.loc["a", "outbound_service_time"] == 1
+        assert (st["outbound_service_time"] >= 0).all()
+        assert st.loc["c", "net_replenishment_time"] == 1

@@ -42,7 +42,7 @@ def beyond_lp(n_pairs: int, clock: _Clock) -> bool:
 def bound_and_fix(data, core_data, folded, idx: MipIndex, best, options, clock, lp_pairs, notes,
                    start: np.ndarray | None = None):
     """(pairs kept, incumbent, lower bound, bounds narrowed to the pairs kept, multipliers of
-    the first Lagrangian or None; ``start`` is where it starts): on tables above
+    the last Lagrangian run or None; ``start`` is where the first starts): on tables above
     ``LAGRANGIAN_FROM`` pairs the Lagrangian fixes pairs first (it is 10-100x faster per pair
     than the simplex LP); then the LP on what is left, with reduced-cost fixing, if it fits the
     time limit; the Lagrangian alone when the LP runs out of time. Every bound is valid for the

@@ -55,8 +55,9 @@ class StageData:
         si_max: largest inbound service time SI_k that can matter;
         quoted: max_service_time as given (UNBOUNDED = none);
         tau_min: 1 for stages forced to hold stock, else 0; tau_zero: stages forbidden to hold stock;
-        exact_si: stages whose SI must equal max(ext, S of suppliers) (forced stages whose
-        lead time is 0: otherwise the inflated SI would fake a buffer);
+        exact_si: stages whose SI must equal max(ext, S of suppliers): forced stages whose
+        lead time is 0 (an inflated SI would fake their buffer) and every stage upstream of
+        one (an inflated SI there would let quotes rise along a chain to fake it);
         is_demand, finished: bool arrays; preds/succs: lists of positions;
         arcs: (m, 2) int array of (upstream, downstream) positions; quantity: (m,) float.
     """
@@ -338,6 +339,15 @@ def prepare(graph: nx.DiGraph, force_buffer: Iterable = (), forbid_buffer: Itera
 
     s_max, si_max = path_bounds(T, ext, tau_min, cap, preds)
     exact_si = (tau_min > 0) & (T == 0)
+    # upstream of such a stage an inbound time above the suppliers' quotes would let a chain of
+    # quotes fake its buffer (a stage of lead time 0 passes on a late SI it never receives):
+    # every stage from which one can be reached keeps its SI exact too
+    stack = np.flatnonzero(exact_si).tolist()
+    while stack:
+        for i in preds[stack.pop()]:
+            if not exact_si[i]:
+                exact_si[i] = True
+                stack.append(i)
     return StageData(
         name=str(graph.graph.get("name", "stage graph")), ids=order, index=index, T=T, h=h,
         zsigma=zsigma, mean=mean, ext=ext, s_max=s_max, si_max=si_max, quoted=cap,
@@ -399,7 +409,8 @@ def infeasibility(data: StageData) -> list[str]:
         if cap != UNBOUNDED and lo_s[k] > cap:
             out.append(f"stage {data.ids[k]!r}: without stock there its outbound service time is at "
                        f"least {lo_s[k]} periods, above its max_service_time {cap}")
-        if data.exact_si[k] and data.ext[k] < 1 and not any(data.s_max[i] >= 1
+        if data.tau_min[k] > 0 and data.T[k] == 0 and data.ext[k] < 1 and not any(
+                data.s_max[i] >= 1
                                                              for i in data.preds[k]):
             out.append(f"stage {data.ids[k]!r} is forced to hold stock but its lead time is 0 and no "
                        "supplier can quote a service time of 1 period or more")

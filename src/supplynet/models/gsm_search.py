@@ -39,8 +39,6 @@ def local_search(data: StageData, S: np.ndarray, rounds: int = 50) -> np.ndarray
                 if data.tau_zero[j]:
                     ok &= tau_j == 0
                 ok &= tau_j >= data.tau_min[j]
-                if data.exact_si[j]:
-                    ok &= si_j + T[j] - S[j] >= 1
                 cost = cost + coef[j] * np.sqrt(np.maximum(tau_j, 0))
             cost = np.where(ok, cost, np.inf)
             best = int(np.argmin(cost))

@@ -41,7 +41,8 @@ PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_
 
 def _table_cap(most: int = 80_000_000, bytes_per_pair: int = 200) -> int:
     """Pairs listed in memory at most: ``most``, or fewer on a machine with less than
-    ``bytes_per_pair`` bytes of memory per pair (the pair table, the Lagrangian's arrays and
+    ``bytes_per_pair`` bytes of physical memory per pair (a container's own memory limit is
+    not seen) (the pair table, the Lagrangian's arrays and
     their temporaries peaked at 93 bytes a pair, 4.4 GB at 47 million pairs)."""
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -286,15 +287,19 @@ def _window_search(data, core_data, folded, center, radius: int, options, second
     mixed:2000:8:lt=60, 0.19 % below the lifted plan. The window's bounds hold for it only
     and are dropped. Also returns the window Lagrangian's multipliers (None if it did not
     run): a start for the Lagrangian of the whole core, whose rows are the same."""
-    S = canonical(data, center)
+    S = np.asarray(center, dtype=np.int64).copy()
+    S[folded.free] = 0  # as in the folded model (its bounds are tightened with them at 0)
+    S = canonical(data, S)
     SI = inbound_times(data, S)
     uS, uSI = {}, {}
     for k in np.flatnonzero(folded.core).tolist():
         for given, out, mid, top in ((folded.uS, uS, S[k], core_data.s_max[k]),
                                      (folded.uSI, uSI, SI[k], core_data.si_max[k])):
             cost = np.full(int(top) + 1, np.inf)
-            cost[max(0, int(mid) - radius):int(mid) + radius + 1] = 0.0
-            out[k] = cost if k not in given else cost + given[k]
+            mid = min(int(mid), int(top))  # never an empty window
+            cost[max(0, mid - radius):mid + radius + 1] = 0.0
+            # the unary costs of fold are over the untightened range: the same values first
+            out[k] = cost if k not in given else cost + given[k][:len(cost)]
     idx = pair_table(core_data, folded.core, uS, uSI)
     sub = options.replace(time_limit=seconds, mip_start=None)
     clock = _Clock(sub)
