@@ -235,3 +235,23 @@ def test_coarse_path_with_free_stages(monkeypatch):
     out = gsm_solve.solve_mip(data, SolveOptions(), direct_pairs=0)
     assert "coarse time units first" in out.message
     brackets(out, data, brute_force(g))
+
+
+def test_coarse_path_with_a_forced_stage_whose_lead_time_rounds_to_0(monkeypatch):
+    """s1 (lead time 1, buffer forced) becomes a forced stage of lead time 0 in units of 2 or
+    more: the coarse instance must keep inbound times exact there and upstream (found in
+    review: its plan had S = -1 and the search crashed on it). Forced onto the coarse path,
+    the result brackets brute force."""
+    monkeypatch.setattr(gsm_solve, "COARSE_FROM", 0)
+    monkeypatch.setattr(gsm_solve, "COARSE_PAIRS", 20)
+    g = nx.DiGraph()
+    for s, t, h, z, extra in (("s0", 3, 0.5, 3.0, {}), ("s1", 1, 2.0, 3.0, {}),
+                              ("s2", 1, 2.0, 3.0, {"max_service_time": 1}),
+                              ("s3", 0, 3.5, 1.7, {"max_service_time": 2})):
+        g.add_node(s, lead_time=t, holding_cost=h, z_sigma=z, **extra)
+    g.add_edges_from([("s0", "s1"), ("s0", "s2"), ("s1", "s3"), ("s2", "s3")])
+    caps = {"s1": 3, "s3": 3}
+    data = prepare(g, force_buffer=["s1"], max_service_time=caps)
+    out = gsm_solve.solve_mip(data, SolveOptions(), direct_pairs=0)
+    assert "coarse time units first" in out.message
+    brackets(out, data, brute_force(g, ["s1"], (), caps))

@@ -25,7 +25,7 @@ from math import gcd
 
 import numpy as np
 
-from .gsm_graph import UNBOUNDED, StageData, canonical, path_bounds, repair
+from .gsm_graph import UNBOUNDED, StageData, canonical, exact_inbound, path_bounds, repair
 from .gsm_mip import MipIndex, stacked, stage_pairs
 
 
@@ -55,8 +55,10 @@ def scaled(data: StageData, g: int, exact: bool = False) -> StageData:
     T, ext = div(data.T), div(data.ext)
     tau_min = data.tau_min // g if exact else data.tau_min
     s_max, si_max = path_bounds(T, ext, tau_min, quoted, data.preds)
+    # a forced stage whose lead time rounds to 0 needs exact inbound times, and its suppliers
     return replace(data, name=f"{data.name} in units of {g}", T=T, ext=ext, quoted=quoted,
-                   tau_min=tau_min, s_max=s_max, si_max=si_max)
+                   tau_min=tau_min, s_max=s_max, si_max=si_max,
+                   exact_si=exact_inbound(T, tau_min, data.preds))
 
 
 def coarse_factor(work: float, budget: float) -> int:

@@ -136,6 +136,20 @@ def repair(data: StageData, S: np.ndarray) -> np.ndarray | None:
     return S
 
 
+def exact_inbound(T: np.ndarray, tau_min: np.ndarray, preds: list) -> np.ndarray:
+    """Stages whose SI must equal max(ext, S of suppliers): forced stages of lead time 0 (an
+    inflated SI would fake their buffer) and every stage from which one can be reached (an
+    inflated SI there would let quotes rise along a chain to fake it)."""
+    exact = (tau_min > 0) & (T == 0)
+    stack = np.flatnonzero(exact).tolist()
+    while stack:
+        for i in preds[stack.pop()]:
+            if not exact[i]:
+                exact[i] = True
+                stack.append(i)
+    return exact
+
+
 def inbound_times(data: StageData, S: np.ndarray) -> np.ndarray:
     """SI_k = max(ext_k, max over suppliers i of S_i) [periods]."""
     S = np.asarray(S)
@@ -338,16 +352,7 @@ def prepare(graph: nx.DiGraph, force_buffer: Iterable = (), forbid_buffer: Itera
         cap[k] = v if cap[k] == UNBOUNDED else min(cap[k], v)
 
     s_max, si_max = path_bounds(T, ext, tau_min, cap, preds)
-    exact_si = (tau_min > 0) & (T == 0)
-    # upstream of such a stage an inbound time above the suppliers' quotes would let a chain of
-    # quotes fake its buffer (a stage of lead time 0 passes on a late SI it never receives):
-    # every stage from which one can be reached keeps its SI exact too
-    stack = np.flatnonzero(exact_si).tolist()
-    while stack:
-        for i in preds[stack.pop()]:
-            if not exact_si[i]:
-                exact_si[i] = True
-                stack.append(i)
+    exact_si = exact_inbound(T, tau_min, preds)
     return StageData(
         name=str(graph.graph.get("name", "stage graph")), ids=order, index=index, T=T, h=h,
         zsigma=zsigma, mean=mean, ext=ext, s_max=s_max, si_max=si_max, quoted=cap,
