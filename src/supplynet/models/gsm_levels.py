@@ -60,10 +60,10 @@ class Levels:
 
     def x_of(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Position of the x level (k, v) of every pair (k, v must be a level)."""
-        return _position(self.x_k, self.x_v, k, v)
+        return self.x_from(k, v)
 
     def z_of(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return _position(self.z_k, self.z_v, k, v)
+        return self.z_from(k, v)
 
     def z_from(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Position of the first z level of stage k at or above v (SI_k >= v holds iff that
@@ -89,11 +89,6 @@ def _used_values(k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _width(*values: np.ndarray) -> int:
     return int(max((int(v.max()) for v in values if len(v)), default=0)) + 2
-
-
-def _position(lk, lv, k, v) -> np.ndarray:
-    width = _width(lv, np.asarray(v))
-    return np.searchsorted(_keys(lk, lv, width), _keys(k, v, width))
 
 
 def _at_or_above(lk, lv, k, v) -> np.ndarray:

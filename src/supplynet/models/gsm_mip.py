@@ -254,13 +254,12 @@ def tightened(data: StageData, core: np.ndarray, free: list) -> StageData:
     return replace(data, s_max=s_max, si_max=si_max)
 
 
-def start_from(data: StageData, idx: MipIndex, S: np.ndarray) -> dict[str, float]:
-    """{variable name: value} of the thermometers x, z of ``build(..., idx=idx)`` for service
-    times S (a MIP start)."""
+def start_from(data: StageData, m: pyo.ConcreteModel, S: np.ndarray) -> dict[str, float]:
+    """{variable name: value} of the thermometers x, z of the model ``m`` (from ``build``) for
+    service times S (a MIP start)."""
     SI = inbound_times(data, S)
-    lev = Levels.of(idx)
-    out = {f"x[{k},{v}]": float(S[k] >= v) for k, v in lev.x_index}
-    out.update({f"z[{k},{v}]": float(SI[k] >= v) for k, v in lev.z_index})
+    out = {f"x[{k},{v}]": float(S[k] >= v) for k, v in m.X}
+    out.update({f"z[{k},{v}]": float(SI[k] >= v) for k, v in m.Z})
     return out
 
 

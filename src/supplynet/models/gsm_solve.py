@@ -41,9 +41,9 @@ PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_
 
 def _table_cap(most: int = 80_000_000, bytes_per_pair: int = 200) -> int:
     """Pairs listed in memory at most: ``most``, or fewer on a machine with less than
-    ``bytes_per_pair`` bytes of physical memory per pair (a container's own memory limit is
-    not seen) (the pair table, the Lagrangian's arrays and
-    their temporaries peaked at 93 bytes a pair, 4.4 GB at 47 million pairs)."""
+    ``bytes_per_pair`` bytes of physical memory per pair. The pair table, the Lagrangian's
+    arrays and their temporaries peaked at 87-93 bytes a pair (5.5 GB at 63 million pairs).
+    A container's own memory limit is not seen."""
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # no sysconf (Windows)
@@ -175,7 +175,12 @@ def _mip_size(core_data: StageData, core: np.ndarray, idx: MipIndex,
         return len(idx.pair_k)
     lev = Levels.of(idx)
     rows = len(level_order_rows(core_data, core, lev)[0])
-    return len(idx.pair_k) + (len(lev.x_k) + len(lev.z_k) + rows) // 4
+    return _weighted_size(len(idx.pair_k), len(lev.x_k) + len(lev.z_k), rows)
+
+
+def _weighted_size(pairs: int, levels: int, order_rows: int) -> int:
+    """Pairs, plus thermometer levels and service-order rows at a quarter of a pair each."""
+    return pairs + (levels + order_rows) // 4
 
 
 def _mip_fits(core_data: StageData, core: np.ndarray, idx: MipIndex, clock: _Clock,
@@ -355,10 +360,10 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
 def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -> Optimum:
     core = folded.core
     m, idx = build(core_data, core, idx=idx)
-    opts = options.replace(mip_start=start_from(core_data, idx, best) if best is not None else None)
+    opts = options.replace(mip_start=start_from(core_data, m, best) if best is not None else None)
     if options.time_limit is not None:
         # compiling to standard form happens before HiGHS starts its clock (~10^5 pairs/s)
-        size = _mip_size(core_data, core, idx, None)
+        size = _weighted_size(len(m.P), len(m.X) + len(m.Z), len(m.service_order))
         opts = opts.replace(time_limit=max(1.0, clock.left() - size / COMPILE_RATE))
     t1 = time.perf_counter()
     sol = solve_model(m, opts)
