@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 import supplynet as sn
-from supplynet.scenarios import Scenario
+from supplynet.scenarios.spec import Scenario
 
 SECTION = "Batch solves"
 README = Path(__file__).with_name("README.md")

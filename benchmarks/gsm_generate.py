@@ -132,7 +132,7 @@ def main() -> None:
     ap.add_argument("--lt-max", type=int, default=10)
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    from supplynet.models.gsm_io import write_stage_graph
+    from supplynet.models.gsm.io import write_stage_graph
 
     g = generate(a.n, a.kind, a.arcs, a.levels, a.seed, a.tree, lt_max=a.lt_max)
     print(write_stage_graph(g, a.out), g.number_of_nodes(), "stages", g.number_of_edges(), "arcs")

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 import supplynet as sn
-from supplynet.scenarios import scenario_table
+from supplynet.scenarios.spec import scenario_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 20)

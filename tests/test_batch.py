@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import supplynet as sn
-from supplynet.cli import main as cli_main
-from supplynet.scenarios import Scenario, write_scenarios
+from supplynet.cli.main import main as cli_main
+from supplynet.scenarios.spec import Scenario, write_scenarios
 
 
 def hand_net() -> sn.Network:

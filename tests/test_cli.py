@@ -6,8 +6,8 @@ import pytest
 from shared_data import shared_data
 
 import supplynet as sn
-from supplynet import cli
-from supplynet.cli import main
+from supplynet.cli import registry as cli
+from supplynet.cli.main import main
 
 ORLIB = shared_data("orlib")
 needs_orlib = pytest.mark.skipif(not (ORLIB / "cap41.txt").exists(), reason="no OR-Library data")

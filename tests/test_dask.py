@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import supplynet as sn
-from supplynet.scenarios import Scenario
+from supplynet.scenarios.spec import Scenario
 
 distributed = pytest.importorskip("distributed")
 

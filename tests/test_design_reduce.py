@@ -20,9 +20,9 @@ from scipy.optimize import linprog
 from shared_data import shared_data
 
 import supplynet as sn
-from supplynet.models import design_reduce as dr
 from supplynet.models.design import DesignOptions
-from supplynet.models.design_data import prepare
+from supplynet.models.design import reduce as dr
+from supplynet.models.design.data import prepare
 
 ORLIB = shared_data("orlib")
 

@@ -175,8 +175,8 @@ def test_common_time_unit_makes_a_long_serial_line_fast():
     """A 200-stage serial line with lead times of 10 needs ~2.7e8 DP evaluations (more than a
     0.5 s limit allows), but every time is a multiple of 10: solved in units of 10 periods,
     optimal, equal to the DP on the unscaled instance (no time limit, no scaling)."""
-    from supplynet.models.gsm import optimize
-    from supplynet.models.gsm_graph import prepare
+    from supplynet.models.gsm.graph import prepare
+    from supplynet.models.gsm.placement import optimize
 
     g = nx.DiGraph()
     for i in range(200):
@@ -194,7 +194,7 @@ def test_time_limit_covers_the_policy_comparison(monkeypatch):
     """With compare_policies the optimal plan gets 85 % of the time limit less what reading
     the graph took, and the two policy solves share what is left of it, so the whole call
     keeps the limit (checked on the deadlines each solve is handed)."""
-    from supplynet.models import gsm as gsm_module
+    from supplynet.models.gsm import placement as gsm_module
 
     seen = []
     real = gsm_module.optimize

@@ -18,14 +18,14 @@ from gsm_cases import brackets
 from test_gsm_random import _what_if, brute_force, random_graph
 
 import supplynet as sn
-from supplynet.models import gsm_solve
-from supplynet.models.gsm_coarse import (
+from supplynet.models.gsm import solve as gsm_solve
+from supplynet.models.gsm.coarse import (
     coarse_bound,
     common_unit,
     lift,
     scaled,
 )
-from supplynet.models.gsm_graph import canonical, inbound_times, prepare
+from supplynet.models.gsm.graph import canonical, inbound_times, prepare
 from supplynet.options import SolveOptions
 
 
@@ -132,8 +132,8 @@ def test_window_search_is_at_least_the_best_plan_in_the_window():
     radius 0 to 2: a feasible plan costing at most the best plan whose (S_k, SI_k) lie within
     the radius of the centre's on every core stage (brute force over the window), and at least
     the optimum; with a radius covering every value, the optimum."""
-    from supplynet.models.gsm_dp import fold
-    from supplynet.models.gsm_mip import tightened
+    from supplynet.models.gsm.dp import fold
+    from supplynet.models.gsm.mip import tightened
 
     rng = np.random.default_rng(8)
     windows = 0

@@ -19,10 +19,13 @@ from test_gsm_coarse import _small_graphs
 from test_gsm_random import _what_if, brute_force
 
 import supplynet as sn
-from supplynet.models import gsm_bounds, gsm_lagrange, gsm_lp, gsm_solve
-from supplynet.models.gsm_graph import inbound_times, prepare
-from supplynet.models.gsm_lagrange import lagrangian
-from supplynet.models.gsm_mip import pair_table
+from supplynet.models.gsm import bounds as gsm_bounds
+from supplynet.models.gsm import lagrange as gsm_lagrange
+from supplynet.models.gsm import lp as gsm_lp
+from supplynet.models.gsm import solve as gsm_solve
+from supplynet.models.gsm.graph import inbound_times, prepare
+from supplynet.models.gsm.lagrange import lagrangian
+from supplynet.models.gsm.mip import pair_table
 from supplynet.options import SolveOptions
 
 
@@ -127,7 +130,7 @@ def test_narrowed_bounds_keep_the_optimum():
     pairs kept: every core arc keeps si_max_k >= s_max_i, every pair fits its stage's new
     bounds, the optimal plan's pairs stay, and the pair MIP on what is left has the
     brute-force optimum."""
-    from supplynet.models.gsm_mip import build, narrowed
+    from supplynet.models.gsm.mip import build, narrowed
     from supplynet.solve import solve_model
 
     checked = 0
@@ -180,7 +183,7 @@ def test_any_start_gives_a_valid_bound_and_the_returned_multipliers_reprice_to_i
     optimum and the optimal plan's pairs stay. The multipliers returned are those of the best
     pricing: one per row, >= 0, and one round started from them (nothing fixed: upper far
     away) prices to the same bound."""
-    from supplynet.models.gsm_levels import order_rows
+    from supplynet.models.gsm.levels import order_rows
 
     rng = np.random.default_rng(9)
     checked = 0

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import supplynet as sn
-from supplynet.models.gsm_graph import prepare
-from supplynet.models.gsm_solve import solve_mip
+from supplynet.models.gsm.graph import prepare
+from supplynet.models.gsm.solve import solve_mip
 from supplynet.options import SolveOptions
 
 
@@ -178,8 +178,8 @@ def test_size_limit_returns_a_feasible_solution_and_a_valid_bound():
     a lower bound (spanning-tree relaxation, Lagrangian/LP) that bracket the brute-force optimum;
     the spanning-tree relaxation alone is a lower bound; count_pairs counts pair_table. The
     bounds alone prove most of these small graphs; those they do not are stopped."""
-    from supplynet.models.gsm_dp import tree_heuristic
-    from supplynet.models.gsm_mip import count_pairs, pair_table
+    from supplynet.models.gsm.dp import tree_heuristic
+    from supplynet.models.gsm.mip import count_pairs, pair_table
 
     rng = np.random.default_rng(11)
     stopped = proven = 0
@@ -217,8 +217,8 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
     solved whole by HiGHS; forced stages of lead time 0 bring the exact-inbound rows."""
     import highspy
 
-    from supplynet.models.gsm_lp import lp_bound
-    from supplynet.models.gsm_mip import build, pair_table
+    from supplynet.models.gsm.lp import lp_bound
+    from supplynet.models.gsm.mip import build, pair_table
     from supplynet.solve import compile_model, make_highs, pass_model
 
     rng = np.random.default_rng(5)
@@ -232,7 +232,7 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
         else:
             force = []
         data = prepare(g, force_buffer=force)
-        if sn.models.gsm_graph.infeasibility(data):
+        if sn.models.gsm.graph.infeasibility(data):
             continue
         every = np.ones(data.n, dtype=bool)
         idx = pair_table(data, every)
@@ -246,7 +246,7 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
         want = h.getInfo().objective_function_value
         S = sn.gsm(g, force_buffer=force, compare_policies=False).stages
         S = S.set_index("stage").loc[list(data.ids), "outbound_service_time"].to_numpy()
-        SI = sn.models.gsm_graph.inbound_times(data, S)
+        SI = sn.models.gsm.graph.inbound_times(data, S)
         start = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
         value, reduced, w = lp_bound(data, every, idx, start, SolveOptions(), batch=3)
         assert value == pytest.approx(want, rel=1e-7, abs=1e-7)
@@ -303,9 +303,9 @@ def test_levels_give_the_whole_range_lp_and_mip_after_fixing():
     values the pairs use. On random pair subsets (as left by fixing: an optimal plan's pairs
     and a random half of the others, so the used values have gaps), both equal the model with
     thermometers at every value, written above without gsm_mip."""
-    from supplynet.models.gsm_levels import Levels
-    from supplynet.models.gsm_lp import lp_bound
-    from supplynet.models.gsm_mip import build, pair_table
+    from supplynet.models.gsm.levels import Levels
+    from supplynet.models.gsm.lp import lp_bound
+    from supplynet.models.gsm.mip import build, pair_table
     from supplynet.solve import solve_model
 
     rng = np.random.default_rng(11)
@@ -316,13 +316,13 @@ def test_levels_give_the_whole_range_lp_and_mip_after_fixing():
         zero = [s for s, a in g.nodes(data=True) if a["lead_time"] == 0 and g.in_degree(s)]
         force = zero[:1] if trial % 2 else []
         data = prepare(g, force_buffer=force)
-        if sn.models.gsm_graph.infeasibility(data):
+        if sn.models.gsm.graph.infeasibility(data):
             continue
         every = np.ones(data.n, dtype=bool)
         full = pair_table(data, every)
         S = sn.gsm(g, force_buffer=force, compare_policies=False).stages
         S = S.set_index("stage").loc[list(data.ids), "outbound_service_time"].to_numpy()
-        SI = sn.models.gsm_graph.inbound_times(data, S)
+        SI = sn.models.gsm.graph.inbound_times(data, S)
         plan = (full.pair_a == SI[full.pair_k]) & (full.pair_b == S[full.pair_k])
         idx = full.subset(plan | (rng.random(len(full.pair_k)) < 0.5))
         lev = Levels.of(idx)
@@ -343,7 +343,7 @@ def test_levels_give_the_whole_range_lp_and_mip_after_fixing():
 def test_pair_table_cap_stops_before_listing_pairs(monkeypatch):
     """Above MAX_TABLE_PAIRS no pair is listed: the search's solution comes back, feasible and
     no cheaper than the brute-force optimum, and the message names the cap."""
-    import supplynet.models.gsm_solve as gsm_solve
+    import supplynet.models.gsm.solve as gsm_solve
 
     monkeypatch.setattr(gsm_solve, "MAX_TABLE_PAIRS", 5)
     monkeypatch.setattr(gsm_solve, "pair_table", lambda *a, **k: pytest.fail("pairs listed"))
@@ -366,7 +366,7 @@ def test_pair_table_cap_stops_before_listing_pairs(monkeypatch):
 def test_pair_table_cap_follows_the_machine_memory(monkeypatch):
     """The cap is 80 million pairs, or memory / 200 bytes on a smaller machine (8 GB: 43
     million), or 80 million where the memory cannot be read."""
-    import supplynet.models.gsm_solve as gsm_solve
+    import supplynet.models.gsm.solve as gsm_solve
 
     pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 8 * 2**30 // 4096}
     monkeypatch.setattr(gsm_solve.os, "sysconf", lambda name: pages[name])

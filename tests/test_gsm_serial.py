@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 import supplynet as sn
-from supplynet.models.gsm import optimize
-from supplynet.models.gsm_dp import solve_tree
-from supplynet.models.gsm_graph import prepare
-from supplynet.models.gsm_serial import is_serial, solve_serial
+from supplynet.models.gsm.dp import solve_tree
+from supplynet.models.gsm.graph import prepare
+from supplynet.models.gsm.placement import optimize
+from supplynet.models.gsm.serial import is_serial, solve_serial
 
 
 def _random_line(rng: np.random.Generator, n: int):

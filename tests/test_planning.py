@@ -383,7 +383,7 @@ def test_plots_draw_production_and_inventory():
     import matplotlib
 
     matplotlib.use("Agg")
-    from supplynet.plot_plan import plot_inventory, plot_production
+    from supplynet.plot.plan import plot_inventory, plot_production
 
     res = sn.plan(peak("push"))
     ax = plot_production(res)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import supplynet as sn
-from supplynet.cli import main
+from supplynet.cli.main import main
 
 
 def two_warehouses(demand: float = 25) -> sn.Network:

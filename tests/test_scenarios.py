@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import supplynet as sn
-from supplynet.scenarios import Scenario, read_scenarios, write_scenarios
+from supplynet.scenarios.spec import Scenario, read_scenarios, write_scenarios
 
 JUICE = Path(__file__).resolve().parents[1] / "instances" / "juice"
 

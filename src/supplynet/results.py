@@ -172,6 +172,6 @@ class Result:
 
     def plot(self, kind: str = "network", ax=None, **kwargs):
         """Draw the result with matplotlib; see supplynet.plot for the kinds."""
-        from . import plot as _plot
+        from .plot import maps as _plot
 
         return _plot.plot_result(self, kind=kind, ax=ax, **kwargs)

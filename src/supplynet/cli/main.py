@@ -1,0 +1,52 @@
+"""The ``supplynet`` command: the parser over every registered subcommand, and ``main``.
+
+Exit codes: 0 success, 1 no solution (infeasible), 2 bad input (an invalid instance, a bad
+option, a file that cannot be read or written). Errors are printed as messages on stderr,
+never as tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import SupplynetError
+from . import batch, generate, registry, solve, validate  # noqa: F401  (each registers its subcommand)
+from .registry import EXIT_INVALID
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="supplynet", description="Supply-chain network "
+                                     "design, planning and safety-stock placement.")
+    parser.add_argument("--version", action="version", version=f"supplynet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, cmd in registry.COMMANDS.items():
+        sp = sub.add_parser(name, help=cmd.help, description=cmd.help)
+        cmd.add_arguments(sp)
+        sp.set_defaults(_run=cmd.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 2 bad input)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
+        return int(e.code) if isinstance(e.code, int) else EXIT_INVALID
+    try:
+        return int(args._run(args))
+    except SupplynetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as e:
+        where = f" {e.filename}" if getattr(e, "filename", None) else ""
+        print(f"error:{where}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())

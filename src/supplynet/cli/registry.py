@@ -1,0 +1,50 @@
+"""The subcommand registry shared by every ``supplynet`` subcommand module.
+
+Each subcommand is a pair of functions, ``add_arguments(parser)`` and ``run(args) -> int`` (the
+exit code), registered with ``register(name, add_arguments, run, help)`` when its module is
+imported; ``supplynet.cli.main`` imports every subcommand module explicitly.
+"""
+
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    help: str = ""
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def register(name: str, add_arguments: Callable[[argparse.ArgumentParser], None],
+             run: Callable[[argparse.Namespace], int], help: str = "") -> None:
+    """Add (or replace) subcommand ``name``."""
+    COMMANDS[name] = Command(add_arguments, run, help)
+
+
+def print_table(df, file=None) -> None:
+    print(df.to_string(index=False), file=file or sys.stdout)
+
+
+
+
+def read_any(path: str, orlib_capacity: float | None = None):
+    """An instance from a folder, instance.yaml, .xlsx workbook or OR-Library cap file."""
+    from ..io import read, read_orlib_cap
+
+    p = Path(path)
+    if orlib_capacity is not None or (p.suffix.lower() == ".txt" and p.name.startswith("cap")):
+        return read_orlib_cap(p, capacity=orlib_capacity)
+    return read(p)

@@ -1,0 +1,70 @@
+"""``supplynet solve PATH --model design|plan|buffers``: solve, print the summary, write tables.
+
+Exit codes: 0 solved (optimal, or a limit with a solution), 1 infeasible or no solution
+(the diagnosis is printed), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .registry import EXIT_OK, read_any, register
+
+MODELS = ("design", "plan", "buffers")
+EXIT_NO_SOLUTION = 1
+
+
+def add_solve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="instance folder, instance.yaml, .xlsx workbook or OR-Library cap file")
+    p.add_argument("--model", choices=MODELS, default="design")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S", help="seconds for HiGHS")
+    p.add_argument("--gap", type=float, default=None, metavar="G", help="relative MIP gap")
+    p.add_argument("--soft", action="store_true", help="allow unmet demand at a penalty")
+    p.add_argument("--orlib-capacity", type=float, default=None, metavar="UNITS",
+                   help="warehouse capacity for OR-Library capa/capb/capc files")
+    p.add_argument("--out", default=None, metavar="DIR", help="write the result tables here")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    p.add_argument("--plot", action="store_true", help="also save a network map as PNG in --out")
+    p.add_argument("--quiet", action="store_true", help="no HiGHS log on the console")
+
+
+def run_solve(args: argparse.Namespace) -> int:
+    import supplynet as sn
+
+    net = read_any(args.path, args.orlib_capacity)
+    net.validate()
+    kwargs = {"log": not args.quiet}
+    if args.time_limit is not None:
+        kwargs["time_limit"] = args.time_limit
+    if args.gap is not None:
+        kwargs["mip_gap"] = args.gap
+    if args.soft:
+        kwargs["soft"] = True
+    if not args.quiet:
+        print(f"solving {args.model} for {net.name!r} ...", flush=True)
+    res = getattr(sn, args.model)(net, **kwargs)
+    print(res.summary())
+    if args.out:
+        out = Path(args.out)
+        if args.format == "xlsx":
+            path = res.to_excel(out / f"{net.name}_{args.model}.xlsx")
+        else:
+            path = res.to_csv(out)
+        print(f"tables written to {path}")
+        if args.plot and res.ok:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            ax = res.plot()
+            png = out / f"{net.name}_{args.model}.png"
+            ax.figure.savefig(png, dpi=120, bbox_inches="tight")
+            print(f"map written to {png}")
+    if not res.ok:
+        print(f"no solution: {res.status}. {res.message}", file=sys.stderr)
+        return EXIT_NO_SOLUTION
+    return EXIT_OK
+
+
+register("solve", add_solve_arguments, run_solve, "solve a model on an instance and write its tables")

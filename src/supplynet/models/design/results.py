@@ -1,0 +1,246 @@
+"""Design results: the solution read back into tables, the cost breakdown, KPIs and apply()."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ...network import Network, records
+from ...results import Result
+from .data import DesignData
+
+EPS = 1e-7
+
+
+def make_result(net, work, m, d: DesignData, o, so, sol, build_seconds: float) -> Result:
+    res = Result(model="design", status=sol.status, objective=sol.objective, bound=sol.bound,
+                 gap=sol.gap, message=sol.message, build_seconds=build_seconds,
+                 handoff_seconds=sol.handoff_seconds, solve_seconds=sol.solve_seconds,
+                 network=work, options=o, applier=apply_design, solution=sol)
+    if not sol.has_values:
+        return res
+    res.start_values = sol.column_values_by_name()
+    flow = np.maximum(sol.values(m.flow), 0.0)
+    make = np.maximum(sol.values(m.make), 0.0)
+    is_open = {n: 1.0 for n in d.facilities}
+    is_open.update(dict(zip(m.open_index, np.round(sol.values(m.open)), strict=True)))
+    level_val = dict(zip(m.level_list, np.round(sol.values(m.level)), strict=True))
+
+    flows = d.arcs.copy()
+    flows["quantity"] = flow
+    lanes = d.lanes.set_index(["origin", "destination"])
+    flows["cost"] = flow * lanes.loc[list(zip(flows["origin"], flows["destination"], strict=True)),
+                                     "cost"].to_numpy()
+    flows["co2"] = flow * lanes.loc[list(zip(flows["origin"], flows["destination"], strict=True)),
+                                    "co2"].to_numpy()
+    production = d.production[["plant", "product"]].copy()
+    production["quantity"] = make
+    production["cost"] = make * d.production["cost"].to_numpy()
+    production["co2"] = make * d.production["co2"].to_numpy()
+
+    is_sup = flows["origin"].map(d.kind).eq("supplier")
+    purchases = (flows[is_sup].groupby(["origin", "product"], as_index=False, sort=False)["quantity"].sum()
+                 .rename(columns={"origin": "supplier"}))
+    purchases = purchases.merge(d.supply[["supplier", "product", "price", "co2"]],
+                                on=["supplier", "product"], how="left")
+    purchases["cost"] = purchases["quantity"] * purchases["price"]
+    purchases["co2"] = purchases["quantity"] * purchases["co2"]
+    purchases = purchases.drop(columns="price")
+
+    unmet = d.demand[["customer", "product", "quantity", "penalty"]].rename(columns={"quantity": "demand"})
+    unmet["unmet"] = np.maximum(sol.values(m.unmet), 0.0) if o.soft else 0.0
+    unmet["cost"] = unmet["unmet"] * unmet["penalty"]
+
+    facilities = facility_table(m, d, flows, production, is_open, level_val)
+    tables = {
+        "facilities": facilities,
+        "flows": flows[flows["quantity"] > EPS].reset_index(drop=True),
+        "production": production[production["quantity"] > EPS].reset_index(drop=True),
+        "purchases": purchases[purchases["quantity"] > EPS].reset_index(drop=True),
+        "make_or_buy": make_or_buy_table(m, d, sol, flows, production),
+        "assignments": assignment_table(flows, d),
+    }
+    if o.soft:
+        tables["unmet"] = unmet[unmet["unmet"] > EPS].reset_index(drop=True)
+    lane_on = dict(zip(m.lane_on.index_set(), np.round(sol.values(m.lane_on)), strict=True)) \
+        if hasattr(m, "lane_on") else {}
+    price = float(o.carbon_price if o.carbon_price is not None else work.params.get("carbon_price") or 0)
+    tables["costs"] = cost_table(m, d, tables, flows, production, purchases, unmet, is_open,
+                                 level_val, lane_on, sol, price)
+    tables["cost_to_serve"] = cost_to_serve(d, flows, tables["costs"], "customer")
+    tables["product_cost"] = cost_to_serve(d, flows, tables["costs"], "product")
+    tables["kpis"] = kpi_table(d, tables, flows, unmet)
+    res.tables = tables
+    return res
+
+
+def facility_table(m, d: DesignData, flows, production, is_open, level_val) -> pd.DataFrame:
+    rows = []
+    inflow = flows.groupby("destination")["quantity"].sum().to_dict()
+    hours = (production.merge(d.production[["plant", "product", "capacity_use"]], on=["plant", "product"])
+             .assign(h=lambda t: t["quantity"] * t["capacity_use"]).groupby("plant")["h"].sum().to_dict())
+    for n in d.node["id"].tolist():
+        kind = d.kind[n]
+        if kind not in ("plant", "warehouse"):
+            continue
+        opened = bool(is_open.get(n, 0.0) > 0.5)
+        chosen = [lv for (nn, lv), v in level_val.items() if nn == n and v > 0.5]
+        if chosen:
+            cap = m.level_capacity[n, chosen[0]]
+        else:
+            cap = d.capacity(n) if d.status[n] != "closed" and not d.has_levels(n) else 0.0
+        used = hours.get(n, 0.0) if kind == "plant" else inflow.get(n, 0.0)
+        rows.append({"node": n, "kind": kind, "status": d.status[n], "open": opened,
+                     "level": chosen[0] if chosen else "", "capacity": cap if opened else 0.0,
+                     "throughput": inflow.get(n, 0.0) if kind == "warehouse" else
+                     float(production.loc[production["plant"] == n, "quantity"].sum()),
+                     "capacity_used": used,
+                     "utilisation": used / cap if opened and cap and math.isfinite(cap) else math.nan})
+    return pd.DataFrame(rows)
+
+
+def make_or_buy_table(m, d: DesignData, sol, flows, production) -> pd.DataFrame:
+    from .choices import supplier_arcs_into
+
+    rows = []
+    if not m.make_or_buy_list:
+        return pd.DataFrame(columns=["plant", "product", "decision", "make_quantity", "buy_quantity"])
+    on = dict(zip(m.make_or_buy_list, np.round(sol.values(m.make_on)), strict=True))
+    made = dict(zip(m.make_list, production["quantity"].tolist(), strict=True))
+    qty = flows["quantity"].to_numpy()
+    for n, p in m.make_or_buy_list:
+        bought = float(sum(qty[i] for i in supplier_arcs_into(m, d, n, p)))
+        rows.append({"plant": n, "product": p, "decision": "make" if on[n, p] > 0.5 else "buy",
+                     "make_quantity": made.get((n, p), 0.0), "buy_quantity": bought})
+    return pd.DataFrame(rows)
+
+
+def assignment_table(flows, d: DesignData) -> pd.DataFrame:
+    to_cust = flows[flows["destination"].map(d.kind).eq("customer") & (flows["quantity"] > EPS)]
+    g = to_cust.groupby(["destination", "origin"], as_index=False)["quantity"].sum()
+    g = g.rename(columns={"destination": "customer", "origin": "source"})
+    total = g.groupby("customer")["quantity"].transform("sum")
+    g["share"] = g["quantity"] / total
+    lanes = d.lanes[["origin", "destination", "distance"]].rename(
+        columns={"origin": "source", "destination": "customer"})
+    return g.merge(lanes, on=["source", "customer"], how="left")
+
+
+def cost_table(m, d: DesignData, tables, flows, production, purchases, unmet, is_open, level_val,
+               lane_on, sol, price) -> pd.DataFrame:
+    node = d.node
+    fixed = sum(float(node.at[n, "fixed_cost"]) * is_open[n] for n in d.facilities)
+    from . import forced_closing_cost
+
+    closing = sum(float(node.at[n, "closing_cost"]) * (1 - is_open[n])
+                  for n in m.open_index if d.status[n] == "existing") + forced_closing_cost(d)
+    levels = sum(float(c) * level_val[k] for k, c in zip(m.level_list, d.levels["fixed_cost"].tolist(),
+                                                            strict=True))
+    mob = tables["make_or_buy"]
+    make_fixed = sum(m.make_fixed_cost[(a, b)] for a, b, dec in records(mob, ["plant", "product", "decision"])
+                     if dec == "make") if len(mob) else 0.0
+    handling_rate = dict(zip(node["id"].tolist(), node["handling_cost"].tolist(), strict=True))
+    handling = float((flows["quantity"] * flows["destination"].map(handling_rate).fillna(0.0)).sum())
+    lane_fixed = sum(m.lane_fixed_cost[k] * v for k, v in lane_on.items())
+    co2 = float(flows["co2"].sum() + production["co2"].sum() + purchases["co2"].sum())
+    rows = [("fixed", fixed), ("closing", closing), ("capacity_levels", levels),
+            ("production", float(production["cost"].sum())), ("make_fixed", make_fixed),
+            ("purchase", float(purchases["cost"].sum())), ("transport", float(flows["cost"].sum())),
+            ("handling", handling), ("lane_fixed", lane_fixed), ("carbon", price * co2),
+            ("unmet_penalty", float(unmet["cost"].sum()))]
+    return pd.DataFrame(rows, columns=["category", "cost"])
+
+
+def kpi_table(d: DesignData, tables, flows, unmet) -> pd.DataFrame:
+    fac = tables["facilities"]
+    asg = tables["assignments"]
+    total_dem = float(unmet["demand"].sum())
+    delivered = total_dem - float(unmet["unmet"].sum())
+    dist = asg.dropna(subset=["distance"])
+    avg_dist = float((dist["distance"] * dist["quantity"]).sum() / dist["quantity"].sum()) if len(dist) else math.nan
+    total_cost = float(tables["costs"]["cost"].sum())
+    co2 = float(flows["co2"].sum() + tables["production"]["co2"].sum() + tables["purchases"]["co2"].sum())
+    rows = [("total_cost", total_cost, "money"), ("fill_rate", delivered / total_dem if total_dem else 1.0, "share"),
+            ("co2", co2, "kg"), ("cost_per_unit", total_cost / delivered if delivered else math.nan, "money/unit"),
+            ("avg_distance_to_customer", avg_dist, "km"),
+            ("max_distance_to_customer", float(dist["distance"].max()) if len(dist) else math.nan, "km"),
+            ("open_plants", int(fac[(fac["kind"] == "plant") & fac["open"]].shape[0]), "count"),
+            ("open_warehouses", int(fac[(fac["kind"] == "warehouse") & fac["open"]].shape[0]), "count")]
+    return pd.DataFrame(rows, columns=["kpi", "value", "unit"])
+
+
+def cost_to_serve(d: DesignData, flows: pd.DataFrame, costs: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Cost to serve per customer (``by="customer"``) or per product (``by="product"``).
+
+    last_mile_cost: transport on the lanes into customers, traced exactly. allocated_cost: every
+    other cost of the design (facilities, production, purchases, upstream transport, handling,
+    carbon; not the unmet penalty) shared in proportion to units delivered. Their sum over all
+    rows is the design's total cost less the unmet penalty.
+    """
+    to_c = flows[flows["destination"].map(d.kind).eq("customer")]
+    key = "destination" if by == "customer" else "product"
+    g = to_c.groupby(key, as_index=False)[["quantity", "cost"]].sum()
+    g = g.rename(columns={key: by, "quantity": "delivered", "cost": "last_mile_cost"})
+    c = costs.set_index("category")["cost"]
+    pool = float(c.sum() - c.get("unmet_penalty", 0.0) - g["last_mile_cost"].sum())
+    units = float(g["delivered"].sum())
+    g["allocated_cost"] = pool * g["delivered"] / units if units else 0.0
+    g["cost_to_serve"] = g["last_mile_cost"] + g["allocated_cost"]
+    g["cost_per_unit"] = g["cost_to_serve"] / g["delivered"]
+    return g
+
+
+def add_regret(res: Result, net: Network, o, so) -> None:
+    """For each make-or-buy pair, the cost of forcing the other decision (road not taken)."""
+    import dataclasses
+
+    from . import design
+
+    mob = res.tables["make_or_buy"].copy()
+    diffs = []
+    for plant, product, dec in records(mob, ["plant", "product", "decision"]):
+        k = ((plant, product),)
+        other = dataclasses.replace(o, make_or_buy_regret=False,
+                                    force_make=tuple(o.force_make) + (k if dec == "buy" else ()),
+                                    force_buy=tuple(o.force_buy) + (k if dec == "make" else ()))
+        kw = {f.name: getattr(other, f.name) for f in dataclasses.fields(other)}
+        alt = design(net, so, **kw)
+        diffs.append(alt.objective - res.objective if alt.ok else math.inf)
+    mob["cost_difference"] = diffs
+    res.tables["make_or_buy"] = mob
+
+
+def apply_design(res: Result) -> Network:
+    """The network with the design fixed: closed facilities and unused lanes removed,
+    open facilities fixed open at their chosen level."""
+    net = res.network.copy()
+    fac = res.tables["facilities"]
+    closed = set(fac.loc[~fac["open"], "node"])
+    nodes = net.table("nodes")
+    nodes = nodes[~nodes["id"].isin(closed)].copy()
+    chosen = fac[fac["open"] & (fac["level"] != "")].set_index("node")
+    is_fac = nodes["kind"].isin(["plant", "warehouse"])
+    nodes.loc[is_fac, "status"] = "open"
+    for n, row in chosen.iterrows():
+        nodes.loc[nodes["id"] == n, "capacity"] = row["capacity"] / max(len(net.periods), 1)
+        nodes.loc[nodes["id"] == n, "fixed_cost"] = (
+            nodes.loc[nodes["id"] == n, "fixed_cost"] + _level_cost(net, n, row["level"]))
+    used = set(zip(res.tables["flows"]["origin"], res.tables["flows"]["destination"], strict=True))
+    lanes = net.table("lanes")
+    keep = [(a, b) in used for a, b in zip(lanes["origin"], lanes["destination"], strict=True)]
+    net.set_table("nodes", nodes.reset_index(drop=True))
+    net.set_table("lanes", lanes[keep].reset_index(drop=True))
+    lv = net.table("capacity_levels")
+    net.set_table("capacity_levels", lv.iloc[0:0])
+    for t, col in (("production", "plant"), ("stock", "node")):
+        tab = net.table(t)
+        net.set_table(t, tab[~tab[col].isin(closed)].reset_index(drop=True))
+    return net
+
+
+def _level_cost(net: Network, node: str, level: str) -> float:
+    lv = net.table("capacity_levels")
+    row = lv[(lv["node"] == node) & (lv["level"] == level)]
+    return float(row["fixed_cost"].iloc[0]) if len(row) else 0.0

@@ -1,0 +1,325 @@
+"""Safety stocks and push/pull decoupling points of a Network: ``supplynet.buffers``.
+
+Derives a guaranteed-service stage graph from the network (one stage per plant or warehouse
+and product that flows towards a customer), solves it with ``supplynet.gsm`` and reports
+stocks per node and product, and where each customer's orders turn from pull to push.
+See models/buffers.md, section "From a network to stages", for every rule used here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ...errors import InstanceError, OptionsError
+from ...options import split_options
+from ...results import Result
+from .placement import GsmOptions, gsm
+
+SEP = "|"
+
+
+@dataclass
+class BuffersOptions(GsmOptions):
+    """Options of ``buffers``: those of ``supplynet.gsm`` (``GsmOptions``: method,
+    include_pipeline, compare_policies, reduce, max_mip_pairs), with stages named as in a
+    Network. force_buffer / forbid_buffer: lists of stages, each a (node, product) tuple, a
+    "node|product" string or a node id (all products at that node); max_service_time:
+    {stage or node: periods}. Solver options such as time_limit go to SolveOptions.
+    """
+
+
+def _value(net) -> dict[str, float]:
+    """Unit value per product: products.value, or (if missing or 0) the cheapest supply price,
+    or the components' values along the BOM plus the cheapest production cost."""
+    prods = net.products
+    given = {p: v for p, v in zip(prods["id"].tolist(), prods["value"].tolist(), strict=True)}
+    price = net.supply.groupby("product")["price"].min().to_dict()
+    make = net.production.groupby("product")["cost"].min().to_dict()
+    comps: dict[str, list] = defaultdict(list)
+    for par, c, q in zip(net.bom["parent"].tolist(), net.bom["component"].tolist(),
+                         net.bom["quantity"].tolist(), strict=True):
+        comps[par].append((c, q))
+    out: dict[str, float] = {}
+
+    def value(p: str, seen: tuple = ()) -> float:
+        if p in out:
+            return out[p]
+        v = given.get(p, math.nan)
+        if not (v > 0):
+            if p in price and price[p] > 0:
+                v = float(price[p])
+            elif p not in seen:
+                v = sum(q * value(c, seen + (p,)) for c, q in comps.get(p, ())) + make.get(p, 0.0)
+            else:
+                v = 0.0
+        out[p] = float(v)
+        return out[p]
+
+    for p in given:
+        value(p)
+    return out
+
+
+def stage_graph(net) -> tuple[nx.DiGraph, dict]:
+    """The GSM stage graph of a network and the facts needed to report on it.
+
+    Returns (graph, info) where graph nodes are "node|product" with the attributes of
+    ``supplynet.models.gsm.graph`` plus node, product, kind; info holds the customer lanes.
+    """
+    kind = net.kind_of()
+    status = dict(zip(net.nodes["id"].tolist(), net.nodes["status"].tolist(), strict=True))
+    alive = {n for n, s in status.items() if s != "closed"}
+    lanes = net.product_lanes()
+    lt = {(o, d): int(t) for o, d, t in zip(net.lanes["origin"].tolist(),
+                                             net.lanes["destination"].tolist(),
+                                             net.lanes["lead_time"].tolist(), strict=True)}
+    rows = [(o, d, p) for o, d, p in zip(lanes["origin"].tolist(), lanes["destination"].tolist(),
+                                         lanes["product"].tolist(), strict=True)
+            if o in alive and d in alive]
+    made = {(pl, p): int(t) for pl, p, t in zip(net.production["plant"].tolist(),
+                                                 net.production["product"].tolist(),
+                                                 net.production["lead_time"].tolist(), strict=True)
+            if pl in alive}
+    offer = {(s, p): int(t) for s, p, t in zip(net.supply["supplier"].tolist(),
+                                                net.supply["product"].tolist(),
+                                                net.supply["lead_time"].tolist(), strict=True)}
+    # orient: keep lanes that take a product further (in lanes) from where it is bought or made
+    by_p: dict[str, list] = defaultdict(list)
+    for o, d, p in rows:
+        by_p[p].append((o, d))
+    dist: dict[tuple, int] = {}
+    for p, arcs in by_p.items():
+        adj = defaultdict(list)
+        for o, d in arcs:
+            adj[o].append(d)
+        src = {n for n in {o for o, _ in arcs} if (n, p) in offer or (n, p) in made}
+        q = deque(src)
+        for s in src:
+            dist[(s, p)] = 0
+        while q:
+            u = q.popleft()
+            for v in adj[u]:
+                if (v, p) not in dist:
+                    dist[(v, p)] = dist[(u, p)] + 1
+                    q.append(v)
+    keep = [(o, d, p) for o, d, p in rows
+            if (o, p) in dist and (d, p) in dist and dist[(o, p)] < dist[(d, p)]]
+    g = nx.DiGraph(name=f"{net.name} stages")
+    ext: dict = defaultdict(int)
+    inbound_lt: dict = defaultdict(int)
+    n_sources: dict = defaultdict(int)  # inbound lanes (suppliers included) + own production
+    customer_lanes: dict = defaultdict(list)  # stage -> [(customer, lane lead time)]
+    lane_arcs = []
+    for o, d, p in keep:
+        if kind.get(d) == "customer":
+            if kind.get(o) in ("plant", "warehouse"):
+                customer_lanes[(o, p)].append((d, lt.get((o, d), 0)))
+            continue
+        if kind.get(d) not in ("plant", "warehouse"):
+            continue
+        inbound_lt[(d, p)] = max(inbound_lt[(d, p)], lt.get((o, d), 0))
+        n_sources[(d, p)] += 1
+        if kind.get(o) == "supplier":
+            ext[(d, p)] = max(ext[(d, p)], offer.get((o, p), 0))
+        elif kind.get(o) in ("plant", "warehouse"):
+            lane_arcs.append(((o, p), (d, p)))
+    for key in made:
+        n_sources[key] += 1
+    stages = {s for a in lane_arcs for s in a} | set(customer_lanes) | set(ext)
+    # a stage with m sources draws 1/m of its needs from each (equal split, see buffers.md)
+    arcs = [(u, v, 1.0 / n_sources[v]) for u, v in lane_arcs]
+    for par, c, q in zip(net.bom["parent"].tolist(), net.bom["component"].tolist(),
+                         net.bom["quantity"].tolist(), strict=True):
+        for pl in sorted(pl for (pl, p) in made if p == par):
+            if (pl, par) in stages and ((pl, c) in stages or (pl, c) in made):
+                arcs.append(((pl, c), (pl, par), float(q) / n_sources[(pl, par)]))
+                stages.add((pl, c))
+    value = _value(net)
+    finished = {p for p, k in zip(net.products["id"].tolist(), net.products["kind"].tolist(),
+                                  strict=True) if k == "finished"}
+    rates = dict(zip(net.nodes["id"].tolist(), net.nodes["holding_rate"].tolist(), strict=True))
+    default_rate = float(net.params.get("holding_rate") or 0.0)
+    for n, p in sorted(stages):
+        rate = rates.get(n, math.nan)
+        rate = default_rate if rate is None or not math.isfinite(rate) else float(rate)
+        T = max(made.get((n, p), 0), inbound_lt.get((n, p), 0))
+        g.add_node(f"{n}{SEP}{p}", node=n, product=p, kind=kind.get(n), lead_time=T,
+                   holding_cost=value.get(p, 0.0) * rate, external_service_time=ext.get((n, p), 0),
+                   finished_goods=p in finished)
+    for u, v, q in arcs:
+        g.add_edge(f"{u[0]}{SEP}{u[1]}", f"{v[0]}{SEP}{v[1]}", quantity=q)
+    # keep only stages from which some customer-facing stage can be reached
+    facing = {f"{n}{SEP}{p}" for n, p in customer_lanes}
+    useful = set(facing)
+    for s in facing:
+        useful |= nx.ancestors(g, s)
+    g.remove_nodes_from([s for s in list(g) if s not in useful])
+    if not nx.is_directed_acyclic_graph(g):  # pragma: no cover - orientation prevents it
+        raise InstanceError("the stage graph of the network has a cycle")
+    return g, {"customer_lanes": dict(customer_lanes)}
+
+
+def _add_demand(net, g: nx.DiGraph, customer_lanes: dict) -> pd.DataFrame:
+    """Demand of customer-facing stages; returns the (customer, product, stage) service table.
+
+    Per customer and product: mean per period = total quantity / number of periods; variance
+    per period = mean over periods of std^2. A customer served by m stages gives each 1/m of
+    its mean and std. Stage: mean = sum, std = sqrt(sum of squares), service level = highest
+    of its customers, max_service_time = min over customers of (quoted lead time - lane lead
+    time), at least 0.
+    """
+    periods = max(1, len(net.periods))
+    d = net.demand
+    agg: dict = {}
+    for c, p, qty, sd, sl, ql in zip(d["customer"].tolist(), d["product"].tolist(),
+                                     d["quantity"].tolist(), d["std"].tolist(),
+                                     d["service_level"].tolist(), d["quoted_lead_time"].tolist(),
+                                     strict=True):
+        a = agg.setdefault((c, p), [0.0, 0.0, 0.0, math.inf])
+        a[0] += qty
+        a[1] += sd * sd
+        a[2] = max(a[2], sl)
+        a[3] = min(a[3], ql)
+    serving: dict = defaultdict(list)
+    for (n, p), cl in customer_lanes.items():
+        if f"{n}{SEP}{p}" not in g:
+            continue
+        for c, lane_lt in cl:
+            if (c, p) in agg:
+                serving[(c, p)].append((f"{n}{SEP}{p}", lane_lt))
+    stage_dem: dict = {}
+    rows = []
+    for (c, p), lst in serving.items():
+        total, var_sum, sl, quoted = agg[(c, p)]
+        m = len(lst)
+        mean, std = total / periods / m, math.sqrt(var_sum / periods) / m
+        for s, lane_lt in lst:
+            e = stage_dem.setdefault(s, [0.0, 0.0, 0.0, math.inf])
+            e[0] += mean
+            e[1] += std * std
+            e[2] = max(e[2], sl)
+            e[3] = min(e[3], quoted - lane_lt)
+            rows.append({"customer": c, "product": p, "stage": s, "lane_lead_time": lane_lt,
+                         "quoted_lead_time": quoted, "share": 1.0 / m})
+    for s, (mean, var, sl, mst) in stage_dem.items():
+        g.nodes[s].update(demand_mean=mean, demand_std=math.sqrt(var), service_level=sl,
+                          max_service_time=max(0, int(mst)) if math.isfinite(mst) else None)
+    return pd.DataFrame(rows, columns=["customer", "product", "stage", "lane_lead_time",
+                                       "quoted_lead_time", "share"])
+
+
+def _stages_of(items, g: nx.DiGraph) -> list[str]:
+    by_node = defaultdict(list)
+    for s, a in g.nodes(data=True):
+        by_node[a["node"]].append(s)
+    out = []
+    for it in ([items] if isinstance(items, str) else list(items or ())):
+        if isinstance(it, tuple):
+            it = f"{it[0]}{SEP}{it[1]}"
+        if it in g:
+            out.append(it)
+        elif it in by_node:
+            out += by_node[it]
+        else:
+            raise OptionsError(f"{it!r} is neither a stage (node|product) nor a node with stock")
+    return out
+
+
+def _decoupling(g: nx.DiGraph, st: pd.DataFrame, service: pd.DataFrame) -> pd.DataFrame:
+    S = dict(zip(st["stage"], st["outbound_service_time"], strict=True))
+    SI = dict(zip(st["stage"], st["inbound_service_time"], strict=True))
+    tau = dict(zip(st["stage"], st["net_replenishment_time"], strict=True))
+    out = []
+    for c, p, s, lane_lt, quoted in zip(service["customer"], service["product"], service["stage"],
+                                        service["lane_lead_time"], service["quoted_lead_time"],
+                                        strict=True):
+        path, k = [s], s
+        while True:  # follow the supplier whose quote sets the inbound service time
+            preds = sorted(g.predecessors(k), key=lambda i: (-S[i], i))
+            if not preds or S[preds[0]] < SI[k]:
+                break
+            k = preds[0]
+            path.append(k)
+        path.reverse()
+        stock = [x for x in path if tau[x] > 0]
+        point = stock[-1] if stock else None
+        lead = int(S[s]) + int(lane_lt)
+        out.append({"customer": c, "product": p, "serving_stage": s,
+                    "path": " > ".join(path + [c]),
+                    "decoupling_point": point if point else "none (order reaches the supplier)",
+                    "pull_stages": len(path) - 1 - path.index(point) if point else len(path),
+                    "customer_lead_time": lead, "quoted_lead_time": int(quoted),
+                    "meets_quote": lead <= quoted})
+    return pd.DataFrame(out)
+
+
+def _apply(result: Result):
+    net = result.network.copy()
+    st = result.tables["stages"]
+    stock = net.stock.copy()
+    key = {(n, p): i for i, (n, p) in enumerate(zip(stock["node"].tolist(),
+                                                     stock["product"].tolist(), strict=True))}
+    new = []
+    for n, p, ss, role in zip(st["node"], st["product"], st["safety_stock"], st["role"],
+                              strict=True):
+        mode = "push" if role == "decoupling point" else "pull"
+        if (n, p) in key:
+            stock.loc[stock.index[key[(n, p)]], ["safety_stock", "mode"]] = [float(ss), mode]
+        else:
+            new.append({"node": n, "product": p, "safety_stock": float(ss), "mode": mode})
+    if new:
+        stock = pd.concat([stock, pd.DataFrame(new)], ignore_index=True)
+    net.set_table("stock", stock)
+    return net
+
+
+def buffers(net, **options: Any) -> Result:
+    """Guaranteed-service safety stocks and push/pull decoupling points of a Network.
+
+    Args:
+        net: a Network (closed facilities are ignored).
+        **options: ``BuffersOptions`` fields and solver options (time_limit, mip_gap, ...).
+
+    Returns:
+        Result(model="buffers") with tables ``stages`` (node, product, service times in periods,
+        safety stock in units, its holding cost per period, base stock, role, mode),
+        ``decoupling`` (per customer and product: path, decoupling point, lead time the customer
+        gets vs quoted), ``costs``, ``policies``, ``kpis``; ``apply()`` writes safety_stock and
+        mode (push at decoupling points, pull elsewhere) into the network's stock table.
+    """
+    opts, solve_options = split_options(BuffersOptions, options)
+    g, info = stage_graph(net)
+    service = _add_demand(net, g, info["customer_lanes"])
+    if g.number_of_nodes() == 0 or service.empty:
+        raise InstanceError("no product flows from a plant or warehouse to a customer with "
+                            "demand: nothing to buffer")
+    caps = {}
+    for k, v in (opts.max_service_time or {}).items():
+        for s in _stages_of([k], g):
+            caps[s] = v
+    stages = {"force_buffer": _stages_of(opts.force_buffer, g),
+              "forbid_buffer": _stages_of(opts.forbid_buffer, g), "max_service_time": caps}
+    r = gsm(g, **(vars(opts) | stages), **vars(solve_options))
+    result = Result(model="buffers", status=r.status, objective=r.objective, bound=r.bound,
+                    gap=r.gap, message=r.message, diagnosis=r.diagnosis, network=net,
+                    options=opts, build_seconds=r.build_seconds,
+                    handoff_seconds=r.handoff_seconds, solve_seconds=r.solve_seconds,
+                    solution=r.solution, applier=_apply, start_values=r.start_values)
+    if r.objective is None:
+        return result
+    st = r.stages.copy()
+    st.insert(0, "product", [g.nodes[s]["product"] for s in st["stage"]])
+    st.insert(0, "node", [g.nodes[s]["node"] for s in st["stage"]])
+    st["mode"] = np.where(st["role"] == "decoupling point", "push", "pull")
+    result.tables = {"stages": st, "decoupling": _decoupling(g, st, service),
+                     "costs": r.costs, "kpis": r.kpis}
+    if "policies" in r.tables:
+        result.tables["policies"] = r.policies
+    return result

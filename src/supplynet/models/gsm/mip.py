@@ -1,0 +1,291 @@
+"""Exact MIP of the guaranteed-service model on a general acyclic stage graph (see models/buffers.md).
+
+Variables (one family per function below):
+    w[k, a, b]  in [0, 1], 1 if (SI_k, S_k) = (a, b); only admissible pairs
+                (ext_k <= a <= si_max_k, 0 <= b <= s_max_k, tau_min_k <= a + T_k - b, and
+                a + T_k - b = 0 at stages forbidden to hold stock), or those left after fixing
+    x[k, v]     binary, 1 if the outbound service time S_k >= v   (v: the values of b of k's pairs)
+    z[k, v]     binary, 1 if the inbound service time SI_k >= v   (v: the values of a of k's pairs)
+                (at each stage's smallest value the thermometer is 1, fixed by its bounds)
+Objective: sum over pairs of h_k z_sigma_k sqrt(a + T_k - b) w[k, a, b]; the square root is
+exact because every pair has its own column. With x and z integral each stage's marginals are
+point masses, so w is integral too. The thermometer form of SI_k >= S_i (z[k, s] >= x[i, s]
+for every s) makes the LP relaxation the local-marginal relaxation of the problem, which is
+exact when the undirected stage graph is a forest. Thermometers only at the values some pair
+uses (``gsm_levels.Levels``) give the same LP: the thermometer of any other value equals the next
+level's. After fixing this takes the rows and thermometers from one per stage and value in
+the whole range to a few per stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+
+from .graph import UNBOUNDED, StageData, inbound_times
+from .levels import Levels, exact_rows, level_order_rows
+
+
+@dataclass
+class MipIndex:
+    """The pairs the w variables are declared over (numpy, in declaration order: by stage, then
+    a, then b); the thermometer levels follow from them (``Levels.of``)."""
+
+    pair_k: np.ndarray
+    pair_a: np.ndarray
+    pair_b: np.ndarray
+    pair_cost: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> MipIndex:
+        """The same index with only the pairs where ``mask`` is True."""
+        return MipIndex(self.pair_k[mask], self.pair_a[mask], self.pair_b[mask],
+                        self.pair_cost[mask])
+
+
+def pair_table(data: StageData, core: np.ndarray | None = None, uS: dict | None = None,
+               uSI: dict | None = None) -> MipIndex:
+    """Admissible (stage, SI value a, S value b) pairs of the ``core`` stages and their cost.
+
+    cost = h_k z_sigma_k sqrt(a + T_k - b) + uSI_k(a) + uS_k(b) [money per period]; pairs whose
+    unary cost is infinite (no admissible value of an eliminated neighbour) are left out.
+    """
+    core = np.ones(data.n, dtype=bool) if core is None else core
+    uS, uSI = uS or {}, uSI or {}
+    ks, as_, bs, cs = [], [], [], []
+    for k in np.flatnonzero(core).tolist():
+        a, b, cost = stage_pairs(data, k, uS.get(k), uSI.get(k))
+        ks.append(np.full(len(a), k, dtype=np.int32))
+        as_.append(a.astype(np.int32))  # compact before stacking: half the peak memory
+        bs.append(b.astype(np.int32))
+        cs.append(cost)
+    return MipIndex(*stacked(ks, as_, bs, cs))
+
+
+def stacked(ks: list, as_: list, bs: list, cs: list) -> tuple[np.ndarray, ...]:
+    """(pair_k, pair_a, pair_b, pair_cost) from per-stage pieces (empty arrays if none); stages
+    and service times in 32 bits: 20 bytes a pair, for tables of tens of millions."""
+    def cat(parts: list, dtype) -> np.ndarray:
+        if not parts:
+            return np.zeros(0, dtype=dtype)
+        return np.concatenate([np.asarray(p).astype(dtype, copy=False) for p in parts])
+
+    return cat(ks, np.int32), cat(as_, np.int32), cat(bs, np.int32), cat(cs, float)
+
+
+def stage_pairs(data: StageData, k: int, uS: np.ndarray | None = None,
+                uSI: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, cost) of the admissible pairs of stage k, in order of a then b (see pair_table)."""
+    a = np.arange(int(data.ext[k]), int(data.si_max[k]) + 1)
+    b = np.arange(0, int(data.s_max[k]) + 1)
+    A, B = np.meshgrid(a, b, indexing="ij")
+    tau = A + data.T[k] - B
+    ok = tau >= data.tau_min[k]
+    if data.tau_zero[k]:
+        ok &= tau == 0
+    cost = data.cost_coef[k] * np.sqrt(np.maximum(tau, 0)).astype(float)
+    if uSI is not None:
+        cost = cost + uSI[a][:, None]
+    if uS is not None:
+        cost = cost + uS[b][None, :]
+    ok &= np.isfinite(cost)
+    return A[ok], B[ok], cost[ok]
+
+
+def count_pairs(data: StageData, core: np.ndarray) -> int:
+    """Number of admissible pairs ``pair_table`` would list for the ``core`` stages (before
+    unary costs), computed without listing them: the size check before any memory is spent."""
+    total = 0
+    for k in np.flatnonzero(core).tolist():
+        a = np.arange(int(data.ext[k]), int(data.si_max[k]) + 1)
+        top = np.minimum(int(data.s_max[k]), a + int(data.T[k]) - int(data.tau_min[k]))
+        if data.tau_zero[k]:
+            total += int(np.count_nonzero((top >= 0) & (a + data.T[k] <= data.s_max[k])))
+        else:
+            total += int(np.maximum(top + 1, 0).sum())
+    return total
+
+
+def add_variables(m: pyo.ConcreteModel, idx: MipIndex, lev: Levels) -> None:
+    """w[k, a, b] in [0, 1] pair choice; x[k, v], z[k, v] binary thermometers of S_k and SI_k
+    at the levels, 1 at each stage's smallest level."""
+    m.X = pyo.Set(initialize=lev.x_index, dimen=2, ordered=True)
+    m.Z = pyo.Set(initialize=lev.z_index, dimen=2, ordered=True)
+    pairs = list(zip(idx.pair_k.tolist(), idx.pair_a.tolist(), idx.pair_b.tolist(), strict=True))
+    m.P = pyo.Set(initialize=pairs, dimen=3, ordered=True)
+    m.x = pyo.Var(m.X, domain=pyo.Binary)
+    m.z = pyo.Var(m.Z, domain=pyo.Binary)
+    m.w = pyo.Var(m.P, bounds=(0, 1))
+    for var, k in ((m.x, lev.x_k), (m.z, lev.z_k)):
+        values = list(var.values())
+        for pos in np.flatnonzero(Levels.first(k)).tolist():
+            values[pos].setlb(1)
+
+
+def _groups(keys: list) -> dict:
+    out: dict = {}
+    for pos, key in enumerate(keys):
+        out.setdefault(key, []).append(pos)
+    return out
+
+
+def _marginal(m: pyo.ConcreteModel, var: pyo.Var, k: np.ndarray, level_of_pair: np.ndarray
+              ) -> pyo.Constraint:
+    """sum of w over the pairs at level j - t_j + t_{j+1} = 0 for every level j of a
+    thermometer t (t_{j+1} = 0 after a stage's last level): the point mass of the value."""
+    w = list(m.w.values())
+    t = list(var.values())
+    by = _groups(level_of_pair.tolist())
+    last = Levels.last(k).tolist()
+    rows = list(var.keys())
+
+    def rule(_m, *key):
+        j = position[key]
+        nxt = 0 if last[j] else t[j + 1]
+        return sum(w[p] for p in by.get(j, ())) - t[j] + nxt == 0
+
+    position = {key: j for j, key in enumerate(rows)}
+    return pyo.Constraint(rows, rule=rule)
+
+
+def add_outbound_marginal(m: pyo.ConcreteModel, idx: MipIndex, lev: Levels) -> None:
+    """sum_a w[k, a, v] = x[k, v] - x[k, v'] for every level v of S_k (v' the next level; 0
+    after the last): the pairs of stage k put mass 1 on its S_k."""
+    m.outbound_marginal = _marginal(m, m.x, lev.x_k, lev.x_of(idx.pair_k, idx.pair_b))
+
+
+def add_inbound_marginal(m: pyo.ConcreteModel, idx: MipIndex, lev: Levels) -> None:
+    """sum_b w[k, v, b] = z[k, v] - z[k, v'] for every level v of SI_k."""
+    m.inbound_marginal = _marginal(m, m.z, lev.z_k, lev.z_of(idx.pair_k, idx.pair_a))
+
+
+def add_service_order(m: pyo.ConcreteModel, data: StageData, core: np.ndarray,
+                      lev: Levels) -> None:
+    """SI_k >= S_i for every arc i -> k, as x[i, v] <= z[k, u] (rows of ``level_order_rows``,
+    indexed by (i, k, v): S_i >= v forces SI_k >= v)."""
+    i, k, v, p, q = level_order_rows(data, core, lev)
+    x, z = list(m.x.values()), list(m.z.values())
+    rows = list(zip(i.tolist(), k.tolist(), v.tolist(), strict=True))
+    pq = dict(zip(rows, zip(p.tolist(), q.tolist(), strict=True), strict=True))
+
+    def rule(_m, *key):
+        xp, zq = pq[key]
+        return x[xp] <= (z[zq] if zq >= 0 else 0)
+
+    m.service_order = pyo.Constraint(rows, rule=rule)
+
+
+def add_exact_inbound(m: pyo.ConcreteModel, data: StageData, core: np.ndarray,
+                      lev: Levels) -> None:
+    """SI_k = max(ext_k, S_i) at forced stages with lead time 0: z[k, u] <= sum_i x[i, u_i].
+
+    Without it such a stage could fake a buffer by raising SI_k above every supplier's quote.
+    """
+    found = {(k, u): (q, ps) for k, u, q, ps in exact_rows(data, core, lev)}
+    x, z = list(m.x.values()), list(m.z.values())
+
+    def rule(_m, k, u):
+        q, ps = found[k, u]
+        return z[q] <= sum(x[p] for p in ps) if ps else z[q] <= 0
+
+    m.exact_inbound = pyo.Constraint(list(found), rule=rule)
+
+
+def add_objective(m: pyo.ConcreteModel, idx: MipIndex) -> None:
+    """min sum_{k,a,b} h_k z_sigma_k sqrt(a + T_k - b) w[k, a, b]   [money per period]."""
+    w = list(m.w.values())
+    cost = idx.pair_cost.tolist()
+    m.safety_stock_cost = pyo.Objective(
+        expr=sum(c * v for c, v in zip(cost, w, strict=True) if c != 0.0), sense=pyo.minimize)
+
+
+def build(data: StageData, core: np.ndarray | None = None, uS: dict | None = None,
+          uSI: dict | None = None, idx: MipIndex | None = None
+          ) -> tuple[pyo.ConcreteModel, MipIndex]:
+    """The Pyomo model of the ``core`` stages (all by default) and its index tables.
+
+    ``uS``/``uSI`` are unary costs left by eliminated neighbours (``gsm_dp.fold``); ``idx``
+    (default: every admissible pair) may be a subset of the pairs, e.g. after fixing.
+    """
+    core = np.ones(data.n, dtype=bool) if core is None else core
+    with PauseGC():
+        idx = pair_table(data, core, uS, uSI) if idx is None else idx
+        lev = Levels.of(idx)
+        m = pyo.ConcreteModel(name=f"gsm {data.name}")
+        add_variables(m, idx, lev)
+        add_outbound_marginal(m, idx, lev)
+        add_inbound_marginal(m, idx, lev)
+        add_service_order(m, data, core, lev)
+        if (data.exact_si & core).any():
+            add_exact_inbound(m, data, core, lev)
+        add_objective(m, idx)
+    return m, idx
+
+
+def read_service_times(data: StageData, idx: MipIndex, w_values: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """(S, SI) from the pair values: the pair with the largest w of every stage."""
+    S = np.zeros(data.n, dtype=np.int64)
+    SI = np.zeros(data.n, dtype=np.int64)
+    best = np.full(data.n, -1.0)
+    for k, a, b, v in zip(idx.pair_k.tolist(), idx.pair_a.tolist(), idx.pair_b.tolist(),
+                          w_values.tolist(), strict=True):
+        if v > best[k]:
+            best[k], S[k], SI[k] = v, b, a
+    return S, SI
+
+
+def tightened(data: StageData, core: np.ndarray, free: list) -> StageData:
+    """Bounds of the core stages recomputed with free stages quoting S = 0 (smaller domains)."""
+    from dataclasses import replace
+
+    s_max, si_max = data.s_max.copy(), data.si_max.copy()
+    is_free = np.zeros(data.n, dtype=bool)
+    is_free[free] = True
+    for k in range(data.n):
+        if not core[k]:
+            continue
+        si_max[k] = max([int(data.ext[k])] + [0 if is_free[i] else int(s_max[i])
+                                               for i in data.preds[k]])
+        top = si_max[k] + data.T[k] - data.tau_min[k]
+        s_max[k] = max(0, top if data.quoted[k] == UNBOUNDED else min(top, data.quoted[k]))
+    return replace(data, s_max=s_max, si_max=si_max)
+
+
+def start_from(data: StageData, m: pyo.ConcreteModel, S: np.ndarray) -> dict[str, float]:
+    """{variable name: value} of the thermometers x, z of the model ``m`` (from ``build``) for
+    service times S (a MIP start)."""
+    SI = inbound_times(data, S)
+    out = {f"x[{k},{v}]": float(S[k] >= v) for k, v in m.X}
+    out.update({f"z[{k},{v}]": float(SI[k] >= v) for k, v in m.Z})
+    return out
+
+
+def narrowed(data: StageData, core: np.ndarray, idx: MipIndex) -> tuple[StageData, MipIndex]:
+    """Bounds and pairs of the ``core`` stages cut down to what the pairs of ``idx`` allow, for
+    the LP and MIP after fixing: si_max_k = the largest kept SI_k, s_max_i = the largest kept
+    S_i but at most si_max_k of every core customer k (S_i <= SI_k), and the pairs above
+    that dropped (no plan of kept pairs uses them); si_max_k >= s_max_i stays true on every
+    arc between core stages (the only ones the LP and MIP read)."""
+    from dataclasses import replace
+
+    top_a = np.zeros(data.n, dtype=np.int64)
+    top_b = np.zeros(data.n, dtype=np.int64)
+    k = idx.pair_k
+    if len(k) and (k[1:] >= k[:-1]).all():  # grouped by stage (pair_table): per group
+        starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        top_a[k[starts]] = np.maximum.reduceat(idx.pair_a, starts)
+        top_b[k[starts]] = np.maximum.reduceat(idx.pair_b, starts)
+    else:  # ufunc.at: about 10x slower, seconds on millions of pairs
+        np.maximum.at(top_a, k, idx.pair_a)
+        np.maximum.at(top_b, k, idx.pair_b)
+    si_max = np.where(core, np.maximum(top_a, data.ext), data.si_max)
+    s_max = np.where(core, top_b, data.s_max)
+    if len(data.arcs):
+        arcs = data.arcs[core[data.arcs[:, 0]] & core[data.arcs[:, 1]]]
+        np.minimum.at(s_max, arcs[:, 0], si_max[arcs[:, 1]])
+    out = replace(data, s_max=s_max.astype(data.s_max.dtype), si_max=si_max.astype(data.si_max.dtype))
+    mask = idx.pair_b <= s_max[idx.pair_k]
+    return out, idx.subset(mask)

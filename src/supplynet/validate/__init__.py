@@ -1,0 +1,344 @@
+"""Every check on an instance, collected into one list of problems.
+
+``find_problems(net)`` returns the problems as sentences, each naming its culprit (node,
+lane ``'A->B'``, product, period, table row); ``validate(net)`` raises one
+``InstanceError`` listing them all. Checks are vectorised; each kind of problem lists at
+most ``LIMIT`` rows and then says how many more there are.
+
+Rules that are decisions rather than facts:
+
+* Lanes may not leave a customer (no returns) nor enter a supplier; a lane may not join a
+  node to itself. Every other direction is allowed, including supplier -> customer
+  (direct delivery of bought-in goods), warehouse -> plant (components held in a
+  warehouse) and plant -> plant / warehouse -> warehouse (transfers).
+* ``NaN`` means "unlimited" in capacity columns and "use the instance default" where the
+  schema's default is ``NaN``; it is allowed there and nowhere else.
+* Stock rows are only for plants and warehouses; capacity levels only for plants and
+  warehouses; supply rows only for suppliers; production rows only for plants; demand
+  rows only for customers.
+* A component of a product made at a plant must reach that plant: the plant makes it
+  itself or some lane carries it in (``net.product_lanes()``). Demand of product p at
+  customer c needs a lane carrying p into c.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import networkx as nx
+import numpy as np
+
+from ..errors import InstanceError
+from ..schema import LANE_SEPARATOR, NODE_KINDS, NODE_STATUSES, PRODUCT_KINDS, STOCK_MODES, TABLES
+from ..tables import row_label
+from .periods import (
+    PERIOD_COLUMNS,
+    _check_outage_elements,
+    _check_period_columns,
+    _check_periods,
+)
+from .rows import LIMIT, _num_values, _present, _Problems, _str_values
+
+MAX_CYCLES = 10
+
+# (table, column) -> (low, high, low_inclusive, high_inclusive) for bounded numbers
+RANGES: dict[tuple[str, str], tuple[float, float, bool, bool]] = {
+    ("demand", "service_level"): (0.0, 1.0, False, False),
+    ("customer_classes", "min_fill_rate"): (0.0, 1.0, True, True),
+    ("outages", "capacity_factor"): (0.0, 1.0, True, True),
+    ("nodes", "lat"): (-90.0, 90.0, True, True),
+    ("nodes", "lon"): (-180.0, 180.0, True, True),
+    ("bom", "quantity"): (0.0, math.inf, False, True),
+}
+# node references: (table, column) -> allowed kinds (None = any kind)
+NODE_REFS: dict[tuple[str, str], tuple[str, ...] | None] = {
+    ("lanes", "origin"): None,
+    ("lanes", "destination"): None,
+    ("supply", "supplier"): ("supplier",),
+    ("production", "plant"): ("plant",),
+    ("capacity_levels", "node"): ("plant", "warehouse"),
+    ("demand", "customer"): ("customer",),
+    ("stock", "node"): ("plant", "warehouse"),
+}
+PRODUCT_REFS = [("bom", "parent"), ("bom", "component"), ("supply", "product"),
+                ("production", "product"), ("demand", "product"), ("stock", "product")]
+ALLOWED_VALUES = {("nodes", "kind"): NODE_KINDS, ("nodes", "status"): NODE_STATUSES,
+                  ("products", "kind"): PRODUCT_KINDS, ("stock", "mode"): STOCK_MODES}
+
+
+# ------------------------------------------------------------------------- checks
+def _check_params(net, out: _Problems) -> None:
+    p = net.params
+
+    def number(name: str, optional: bool) -> None:
+        v = p.get(name)
+        if v is None:
+            if not optional:
+                out.add(f"parameter {name} is missing (a number >= 0 is needed)")
+            return
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(float(v)):
+            out.add(f"parameter {name}={v!r} is not a number")
+        elif v < 0:
+            out.add(f"parameter {name}={v!r} is negative")
+        elif math.isinf(v):
+            out.add(f"parameter {name}={v!r} is infinite")
+
+    number("carbon_price", False)
+    number("holding_rate", False)
+    number("co2_cap", True)
+    number("unmet_penalty", True)
+    t = p.get("periods")
+    if t is not None and not isinstance(t, list):
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not float(t).is_integer() \
+                or t < 1:
+            out.add(f"parameter periods={t!r} must be a whole number >= 1 (the number of periods)")
+    elif isinstance(t, list) and not t:
+        out.add("parameter periods is an empty list")
+    units = p.get("units")
+    if units is not None and not isinstance(units, dict):
+        out.add(f"parameter units={units!r} must be a mapping such as {{money: EUR}}")
+
+
+def _check_required_tables(net, out: _Problems) -> None:
+    for name, schema in TABLES.items():
+        if not schema.optional and len(net.table(name)) == 0:
+            out.add(f"table {name} is empty: an instance needs at least one row in it")
+
+
+def _check_duplicates(net, out: _Problems) -> None:
+    for name, schema in TABLES.items():
+        df = net.table(name)
+        key = list(schema.key)
+        if len(df) < 2 or not all(_present(net, name, k) for k in key):
+            continue
+        dup = df.duplicated(key, keep="first").to_numpy()
+        if not dup.any():
+            continue
+        keys = list(zip(*(df[k].tolist() for k in key), strict=True))
+        first: dict[tuple, int] = {}
+        for i, k in enumerate(keys):
+            first.setdefault(k, i)
+        what = "id" if key == ["id"] else "key (" + ", ".join(key) + ")"
+        out.rows(net, name, dup, lambda i, keys=keys, first=first, what=what:
+                 f"duplicate {what}: same as row {first[keys[i]] + 1}",
+                 f"the {what} repeats an earlier row")
+
+
+def _check_numbers(net, out: _Problems) -> None:
+    """Negative, infinite or out-of-range numbers in every numeric column."""
+    for name, schema in TABLES.items():
+        df = net.table(name)
+        if not len(df):
+            continue
+        for col, spec in schema.columns.items():
+            if spec.dtype not in ("float", "int") or not _present(net, name, col):
+                continue
+            if (name, col) in PERIOD_COLUMNS:
+                continue
+            x = _num_values(df, col)
+            unit = f" {spec.unit}" if spec.unit else ""
+            nan_ok = isinstance(spec.default, float) and math.isnan(spec.default)
+            if (name, col) in RANGES:
+                lo, hi, lo_in, hi_in = RANGES[(name, col)]
+                bad = ~np.isnan(x) & ~(((x >= lo) if lo_in else (x > lo))
+                                       & ((x <= hi) if hi_in else (x < hi)))
+                if math.isinf(hi):
+                    interval = f"must be {'>=' if lo_in else '>'} {lo:g}"
+                else:
+                    interval = ("must be in " + ("[" if lo_in else "(") + f"{lo:g}, {hi:g}"
+                                + ("]" if hi_in else ")"))
+                out.rows(net, name, bad, lambda i, x=x, col=col, interval=interval:
+                         f"{col}={x[i]:g} {interval}", f"{col} {interval}")
+                continue
+            out.rows(net, name, x < 0, lambda i, x=x, col=col, unit=unit:
+                     f"{col}={x[i]:g}{unit} is negative", f"{col} is negative")
+            if "capacity" not in col and not nan_ok:
+                out.rows(net, name, np.isinf(x), lambda i, col=col: f"{col} is infinite",
+                         f"{col} is infinite")
+
+
+def _check_values(net, out: _Problems) -> None:
+    for (name, col), allowed in ALLOWED_VALUES.items():
+        df = net.table(name)
+        if not len(df) or not _present(net, name, col):
+            continue
+        v = _str_values(df, col)
+        bad = ~np.isin(v, list(allowed)) & (v != "")
+        out.rows(net, name, bad, lambda i, v=v, col=col, allowed=allowed:
+                 f"{col} {v[i]!r} is not one of {', '.join(allowed)}",
+                 f"{col} has an unknown value")
+    nodes = net.table("nodes")
+    if len(nodes) and _present(net, "nodes", "id"):
+        ids = _str_values(nodes, "id")
+        bad = np.array([LANE_SEPARATOR in s for s in ids], dtype=bool)
+        out.rows(net, "nodes", bad, lambda i: f"node id {ids[i]!r} contains "
+                 f"'{LANE_SEPARATOR}', which names lanes", f"the id contains '{LANE_SEPARATOR}'")
+    lanes = net.table("lanes")
+    if len(lanes) and _present(net, "lanes", "mode"):
+        mode = _str_values(lanes, "mode")
+        out.rows(net, "lanes", mode == "", lambda i: "mode is empty", "mode is empty")
+
+
+def _check_references(net, out: _Problems) -> None:
+    kind = net.kind_of()
+    products = set(net.table("products")["id"].tolist())
+    for (name, col), kinds in NODE_REFS.items():
+        df = net.table(name)
+        if not len(df) or not _present(net, name, col):
+            continue
+        v = _str_values(df, col)
+        k = np.array([kind.get(s) for s in v], dtype=object)
+        unknown = np.array([s != "" and kk is None for s, kk in zip(v, k, strict=True)], dtype=bool)
+        out.rows(net, name, unknown, lambda i, v=v, col=col: f"{col} {v[i]!r} is not a node",
+                 f"{col} names an unknown node")
+        if kinds is not None:
+            wrong = ~unknown & (v != "") & ~np.isin(k.astype(str), list(kinds))
+            noun = {"supply": "supply offers", "production": "production options",
+                    "capacity_levels": "capacity levels", "demand": "demand",
+                    "stock": "stock rows"}[name]
+            out.rows(net, name, wrong, lambda i, v=v, k=k, col=col, kinds=kinds, noun=noun:
+                     f"{col} {v[i]!r} is a {k[i]}; {noun} belong to "
+                     f"{' or '.join(x + 's' for x in kinds)} only",
+                     f"{col} is a node of the wrong kind")
+    for name, col in PRODUCT_REFS:
+        df = net.table(name)
+        if not len(df) or not _present(net, name, col):
+            continue
+        v = _str_values(df, col)
+        bad = np.array([s != "" and s not in products for s in v], dtype=bool)
+        out.rows(net, name, bad, lambda i, v=v, col=col: f"{col} {v[i]!r} is not a product",
+                 f"{col} names an unknown product")
+    dem = net.table("demand")
+    classes = net.table("customer_classes")
+    if len(dem) and len(classes) and _present(net, "demand", "priority"):
+        known = set(classes["priority"].tolist())
+        v = _str_values(dem, "priority")
+        bad = ~np.isin(v, list(known))
+        out.rows(net, "demand", bad, lambda i: f"priority {v[i]!r} is not a class of "
+                 f"customer_classes ({', '.join(sorted(known))})", "the priority is unknown")
+
+
+def _check_lanes(net, out: _Problems) -> None:
+    lanes = net.table("lanes")
+    if not len(lanes) or not (_present(net, "lanes", "origin") and
+                              _present(net, "lanes", "destination")):
+        return
+    kind = net.kind_of()
+    o, d = _str_values(lanes, "origin"), _str_values(lanes, "destination")
+    ko = np.array([kind.get(s, "") for s in o], dtype=object)
+    kd = np.array([kind.get(s, "") for s in d], dtype=object)
+    name = lambda i: f"lane '{o[i]}{LANE_SEPARATOR}{d[i]}'"  # noqa: E731
+    out.rows(net, "lanes", (o == d) & (o != ""), lambda i: f"{name(i)} joins {o[i]} to itself",
+             "the lane is a self-loop")
+    out.rows(net, "lanes", (ko == "customer") & (o != d), lambda i: f"{name(i)} leaves customer "
+             f"{o[i]}: customers do not ship", "the lane leaves a customer")
+    out.rows(net, "lanes", (kd == "supplier") & (o != d) & (ko != "customer"),
+             lambda i: f"{name(i)} enters supplier {d[i]}: suppliers do not receive",
+             "the lane enters a supplier")
+    cap, vmin = _num_values(lanes, "capacity"), _num_values(lanes, "min_volume")
+    out.rows(net, "lanes", vmin > cap, lambda i: f"{name(i)}: min_volume={vmin[i]:g} exceeds "
+             f"capacity={cap[i]:g}", "min_volume exceeds capacity")
+
+
+def _check_bom(net, out: _Problems) -> None:
+    bom = net.table("bom")
+    if not len(bom) or not (_present(net, "bom", "parent") and _present(net, "bom", "component")):
+        return
+    par, comp = _str_values(bom, "parent"), _str_values(bom, "component")
+    out.rows(net, "bom", (par == comp) & (par != ""), lambda i: f"product {par[i]!r} is a "
+             f"component of itself", "a product is a component of itself")
+    g = nx.DiGraph()
+    g.add_edges_from((p, c) for p, c in zip(par.tolist(), comp.tolist(), strict=True)
+                     if p != c and p and c)
+    if not nx.is_directed_acyclic_graph(g):
+        for n, cycle in enumerate(nx.simple_cycles(g)):
+            if n >= MAX_CYCLES:
+                out.add(f"... and more bill-of-materials cycles (first {MAX_CYCLES} listed)")
+                break
+            k = cycle.index(min(cycle))  # start at the smallest id: stable messages
+            cycle = cycle[k:] + cycle[:k]
+            path = f" {LANE_SEPARATOR} ".join([*cycle, cycle[0]])
+            out.add(f"bom: cycle {path} (each product is made from the next)")
+
+
+def _check_reachability(net, out: _Problems) -> None:
+    """Demand that no lane can bring in; components that cannot reach the plant using them."""
+    kind = net.kind_of()
+    products = set(net.table("products")["id"].tolist())
+    try:
+        pl = net.product_lanes()
+    except Exception as e:  # a view must never turn into a traceback for the user
+        out.add(f"could not work out which products may travel which lanes "
+                f"({type(e).__name__}: {e})")
+        return
+    into = set(zip(pl["destination"].tolist(), pl["product"].tolist(), strict=True))
+    dem = net.table("demand")
+    if len(dem) and _present(net, "demand", "customer") and _present(net, "demand", "product"):
+        c, p = _str_values(dem, "customer"), _str_values(dem, "product")
+        seen: dict[tuple[str, str], list[int]] = {}
+        for i, pair in enumerate(zip(c.tolist(), p.tolist(), strict=True)):
+            if kind.get(pair[0]) == "customer" and pair[1] in products and pair not in into:
+                seen.setdefault(pair, []).append(i)
+        schema = TABLES["demand"]
+        for n, ((cu, pr), rows) in enumerate(seen.items()):
+            if n >= LIMIT:
+                out.add(f"... and {len(seen) - LIMIT} more (customer, product) pairs whose demand "
+                        f"no lane can bring in")
+                break
+            more = f" (and {len(rows) - 1} more rows of this pair)" if len(rows) > 1 else ""
+            out.add(f"{row_label(schema, dem, rows[0])}: demand for product {pr} at customer {cu} "
+                    f"cannot be met: no lane can carry {pr} into {cu} (no supplier offering it "
+                    f"or plant making it reaches {cu}){more}")
+    prod, bom = net.table("production"), net.table("bom")
+    if len(prod) and len(bom):
+        comps: dict[str, list[str]] = {}
+        for par, com in zip(bom["parent"].tolist(), bom["component"].tolist(), strict=True):
+            if com in products and par != com:
+                comps.setdefault(par, []).append(com)
+        makes = set(zip(prod["plant"].tolist(), prod["product"].tolist(), strict=True))
+        plants, made = _str_values(prod, "plant"), _str_values(prod, "product")
+        missing: list[tuple[int, str]] = []
+        for i, (plant, item) in enumerate(zip(plants.tolist(), made.tolist(), strict=True)):
+            if kind.get(plant) != "plant":
+                continue
+            for com in comps.get(item, ()):
+                if (plant, com) not in makes and (plant, com) not in into:
+                    missing.append((i, com))
+        mask = np.zeros(len(prod), dtype=bool)
+        which: dict[int, list[str]] = {}
+        for i, com in missing:
+            mask[i] = True
+            which.setdefault(i, []).append(com)
+        out.rows(net, "production", mask, lambda i: (
+            f"component(s) {', '.join(which[i])} of {made[i]} cannot reach plant {plants[i]} "
+            f"(it does not make them and no lane carries them in)"),
+            "a component cannot reach the plant")
+
+
+CHECKS: list[Callable] = [_check_params, _check_required_tables, _check_duplicates,
+                          _check_numbers, _check_values, _check_references, _check_lanes,
+                          _check_bom, _check_outage_elements, _check_reachability]
+
+
+def find_problems(net) -> list[str]:
+    """Every problem of ``net`` as a sentence naming its culprit (empty list when valid)."""
+    out = _Problems()
+    try:
+        for p in net.load_problems():
+            out.add(p)
+        for check in CHECKS:
+            check(net, out)
+        horizon = _check_periods(net, out)
+        _check_period_columns(net, out, horizon)
+    except InstanceError as e:
+        out.items.extend(e.problems)
+    return out.items
+
+
+def validate(net) -> None:
+    """Raise ``InstanceError`` listing every problem of ``net``; return None when valid."""
+    problems = find_problems(net)
+    if problems:
+        raise InstanceError(problems, source=net.name)
+
