@@ -37,6 +37,41 @@ _LIMIT_STATUSES = {
 }
 
 
+class Deadline:
+    """The wall-clock budget of one public call, started once and shared by every step.
+
+    ``time_limit`` in SolveOptions bounds the whole call (pre-processing, the solve and any
+    diagnosis): each step asks the deadline what is left instead of doing its own arithmetic.
+    """
+
+    def __init__(self, seconds: float | None):
+        self.t0 = time.perf_counter()
+        self.limit = seconds
+
+    @classmethod
+    def of(cls, options: SolveOptions) -> Deadline:
+        return cls(options.time_limit)
+
+    def elapsed(self) -> float:
+        """Seconds since the call started."""
+        return time.perf_counter() - self.t0
+
+    def left(self, floor: float = 0.0) -> float | None:
+        """Seconds left, at least ``floor`` (None = no limit)."""
+        return None if self.limit is None else max(floor, self.limit - self.elapsed())
+
+    def expired(self) -> bool:
+        return self.limit is not None and self.elapsed() >= self.limit
+
+    def budget(self, share: float, cap: float) -> float:
+        """Seconds for a step: ``share`` of the time limit, at most ``cap`` (``cap`` without one)."""
+        return cap if self.limit is None else min(cap, share * self.limit)
+
+    def options(self, options: SolveOptions, floor: float = 1.0) -> SolveOptions:
+        """``options`` with the time limit cut to what is left (at least ``floor`` seconds)."""
+        return options if self.limit is None else options.replace(time_limit=self.left(floor))
+
+
 @dataclass
 class Solution:
     """What HiGHS returned, aligned with the compiled columns and rows of the model."""

@@ -7,16 +7,12 @@ by one bound stays removed for the next.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ...options import SolveOptions
+from ...solve import Deadline
 from .graph import StageData, inbound_times, repair
 from .mip import MipIndex, narrowed, read_service_times
-
-if TYPE_CHECKING:
-    from .solve import _Clock
 
 LP_PAIRS_PER_SECOND = 38_000  # the fine LP proves about 2 million pairs in 40-50 s
 LAGRANGIAN_FROM = 20_000  # pairs above which Lagrangian fixing runs before the LP (measured:
@@ -33,7 +29,7 @@ def closed(options: SolveOptions, upper: float, lower: float | None) -> bool:
         options.mip_gap * abs(upper), options.mip_abs_gap or 0.0, 1e-9)
 
 
-def beyond_lp(n_pairs: int, clock: _Clock) -> bool:
+def beyond_lp(n_pairs: int, clock: Deadline) -> bool:
     """More pairs than the fine LP proves in the time left (in a minute without a limit)."""
     left = clock.left()
     return n_pairs > LP_PAIRS_PER_SECOND * (60.0 if left is None else left)

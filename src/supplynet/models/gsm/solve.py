@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from ...options import SolveOptions
-from ...solve import solve_model
+from ...solve import Deadline, solve_model
 from .bounds import beyond_lp, bound_and_fix, closed
 from .coarse import coarse_bound, coarse_factor, coarse_plan
 from .graph import Optimum, StageData, canonical, inbound_times, repair
@@ -62,25 +62,7 @@ WINDOW_SHARE = 0.2  # of the time left for that search (WINDOW_SECONDS without a
 WINDOW_SECONDS = 20.0
 
 
-class _Clock:
-    """Seconds left of the time limit (None = no limit)."""
-
-    def __init__(self, options: SolveOptions):
-        self.t0 = time.perf_counter()
-        self.limit = options.time_limit
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
-
-    def left(self) -> float | None:
-        return None if self.limit is None else max(0.0, self.limit - self.elapsed())
-
-    def budget(self, share: float, cap: float) -> float:
-        """Seconds for a step: ``share`` of the time limit, at most ``cap``."""
-        return cap if self.limit is None else min(cap, share * self.limit)
-
-
-def mip_pair_limit(clock: _Clock, max_mip_pairs: int | None) -> int:
+def mip_pair_limit(clock: Deadline, max_mip_pairs: int | None) -> int:
     """Largest pair MIP worth building now: the user's cap, or what the time left allows."""
     if max_mip_pairs is not None:
         return int(max_mip_pairs)
@@ -109,7 +91,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     """
     from .dp import Folded, fold
 
-    clock = _Clock(options)
+    clock = Deadline.of(options)
     folded = fold(data) if reduce else Folded(core=np.ones(data.n, dtype=bool))
     if not folded.feasible:
         return Optimum("infeasible", method="mip", message="no service times satisfy the bounds "
@@ -183,7 +165,7 @@ def _weighted_size(pairs: int, levels: int, order_rows: int) -> int:
     return pairs + (levels + order_rows) // 4
 
 
-def _mip_fits(core_data: StageData, core: np.ndarray, idx: MipIndex, clock: _Clock,
+def _mip_fits(core_data: StageData, core: np.ndarray, idx: MipIndex, clock: Deadline,
               max_mip_pairs: int | None) -> bool:
     """Whether the MIP on the pairs of ``idx`` fits ``mip_pair_limit`` (the pairs alone rule
     out large tables at once: counting the levels of millions of pairs takes seconds)."""
@@ -199,7 +181,7 @@ def _given_start(data: StageData, options: SolveOptions) -> np.ndarray | None:
     return None
 
 
-def _incumbent_search(data: StageData, best: np.ndarray | None, clock: _Clock
+def _incumbent_search(data: StageData, best: np.ndarray | None, clock: Deadline
                       ) -> tuple[np.ndarray | None, float | None]:
     """Best of the spanning-tree solution and ``best``, each improved by LNS (2 % of the time
     limit each: the LP's rounding usually does better, and a core too large to prove gets the
@@ -216,7 +198,7 @@ def _incumbent_search(data: StageData, best: np.ndarray | None, clock: _Clock
     return best, lower
 
 
-def _limit_words(clock: _Clock, max_mip_pairs: int | None) -> str:
+def _limit_words(clock: Deadline, max_mip_pairs: int | None) -> str:
     if max_mip_pairs is not None:
         return f"(max_mip_pairs={max_mip_pairs})"
     if clock.limit is None:
@@ -224,7 +206,7 @@ def _limit_words(clock: _Clock, max_mip_pairs: int | None) -> str:
     return f"in the time left ({clock.left():.0f} s of {clock.limit:g} s)"
 
 
-def _stopped(data: StageData, best: np.ndarray | None, lower: float | None, clock: _Clock,
+def _stopped(data: StageData, best: np.ndarray | None, lower: float | None, clock: Deadline,
              why: str) -> Optimum:
     """The incumbent, improved by LNS in the time left, returned without an optimality proof."""
     from .search import lns
@@ -307,7 +289,7 @@ def _window_search(data, core_data, folded, center, radius: int, options, second
             out[k] = cost if k not in given else cost + given[k][:len(cost)]
     idx = pair_table(core_data, folded.core, uS, uSI)
     sub = options.replace(time_limit=seconds, mip_start=None)
-    clock = _Clock(sub)
+    clock = Deadline.of(sub)
     idx, best, lower, small, lam = bound_and_fix(data, core_data, folded, idx, S, sub, clock,
                                                   MAX_TABLE_PAIRS, [])
     if closed(sub, data.cost_of(best)[0], lower) or \
