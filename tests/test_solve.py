@@ -135,3 +135,74 @@ def test_iis_names_the_conflicting_rows():
     iis = sol.iis()
     assert sorted(iis["constraints"]) == ["need", "x_cap"]
     assert "y" in iis["bounds"] and "z" not in iis["bounds"]
+
+
+def test_another_thread_count_in_the_same_process_still_solves():
+    """HiGHS's scheduler keeps the first thread count; a later solve with another count used to
+    end with status "Not Set" (reported as error). The LP optimum is 60 by hand (see above)."""
+    for threads in (2, 1, 2):
+        sol = solve_model(transport_lp(), SolveOptions(threads=threads))
+        assert sol.status == "optimal" and sol.objective == pytest.approx(60.0)
+
+
+class _StuckHighs:
+    """A stand-in for a HiGHS run stuck where it checks no limit (e.g. a long presolve)."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.cancelled, self.HandleUserInterrupt = seconds, False, False
+
+    def run(self):
+        import time
+
+        time.sleep(self.seconds)
+
+    def cancelSolve(self):
+        self.cancelled = True  # ignored, as a presolve that checks no callback would
+
+
+def test_watchdog_interrupts_and_then_abandons_a_stuck_solve(monkeypatch):
+    import time
+
+    import supplynet.solve as engine
+
+    monkeypatch.setattr(engine, "WATCHDOG_GRACE", 0.1)
+    monkeypatch.setattr(engine, "CANCEL_GRACE", 0.1)
+    fake = _StuckHighs(seconds=5.0)
+    t0 = time.perf_counter()
+    assert engine.run_highs(fake, time_limit=0.2) is False
+    assert fake.cancelled and fake.HandleUserInterrupt
+    assert time.perf_counter() - t0 < 2.0  # returned long before the 5 s run ended
+    quick = _StuckHighs(seconds=0.0)
+    assert engine.run_highs(quick, time_limit=1.0) is True and not quick.cancelled
+
+
+def test_watchdog_interrupt_keeps_the_incumbent(monkeypatch):
+    """HiGHS told of no limit (its own limit is far away) is interrupted by the watchdog; the
+    solution is a feasible knapsack with a gap, status time_limit."""
+    import supplynet.solve as engine
+
+    monkeypatch.setattr(engine, "WATCHDOG_GRACE", 0.0)
+    m, w, v = knapsack(n=200)  # takes HiGHS seconds to prove
+    sol = solve_model(m, SolveOptions(time_limit=0.3, highs_options={"time_limit": 1e4}))
+    assert sol.status == "time_limit" and sol.has_values and sol.gap > 0
+    x = np.round(sol.values(m.x))
+    assert (w * x).sum() <= w.sum() // 2 + 0.5
+    assert -sol.objective == pytest.approx((v * x).sum())
+
+
+def test_no_highs_banner_unless_asked(tmp_path):
+    """The banner HiGHS prints from C++ on the first Highs object of a process stays silent."""
+    import subprocess
+    import sys
+
+    code = ("import pyomo.environ as pyo\n"
+            "from supplynet.solve import solve_model\n"
+            "from supplynet.options import SolveOptions\n"
+            "m = pyo.ConcreteModel(); m.x = pyo.Var(bounds=(1, 2)); m.o = pyo.Objective(expr=m.x)\n"
+            "print(solve_model(m, SolveOptions(log={log})).objective)\n")
+    quiet = subprocess.run([sys.executable, "-c", code.format(log=False)], capture_output=True,
+                           text=True, check=True)
+    assert quiet.stdout.strip() == "1.0" and "HiGHS" not in quiet.stderr
+    loud = subprocess.run([sys.executable, "-c", code.format(log=True)], capture_output=True,
+                          text=True, check=True)
+    assert "HiGHS" in loud.stdout

@@ -10,7 +10,11 @@ its index was declared, which is the order of the index table it was built from.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,12 +32,18 @@ STATUSES = ("optimal", "time_limit", "gap_limit", "infeasible", "unbounded", "er
 # A MIP stopped by HiGHS with a relative gap at or below this is called optimal.
 OPTIMAL_GAP = 1e-6
 
+# A solve is interrupted this long after HiGHS's own time limit (HiGHS checks its limit only
+# between phases: a long presolve can overrun it), and abandoned if it has not stopped this long
+# after the interrupt, so that ``time_limit`` bounds the call within seconds.
+WATCHDOG_GRACE = 1.0
+CANCEL_GRACE = 4.0
+
 _MS = highspy.HighsModelStatus
 _LIMIT_STATUSES = {
     _MS.kTimeLimit: "time limit",
     _MS.kIterationLimit: "iteration limit",
     _MS.kSolutionLimit: "solution limit",
-    _MS.kInterrupt: "interrupted",
+    _MS.kInterrupt: "time limit (watchdog)",
 }
 
 
@@ -206,9 +216,47 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
                          row_lower, row_upper, info.A)
 
 
+@contextlib.contextmanager
+def _stdout_silenced():
+    """Silence file descriptor 1 (HiGHS prints its banner from C++ when the first Highs object
+    of a process is made, whatever its options)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (some notebook or service setups)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+_scheduler_threads: int | None = None
+
+
+def _use_threads(threads: int) -> None:
+    """HiGHS's thread scheduler is global and keeps the thread count of the first solve; a later
+    solve asking for another count fails with status "Not Set" unless the scheduler is reset."""
+    global _scheduler_threads
+    if _scheduler_threads is not None and _scheduler_threads != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads = threads
+
+
 def make_highs(options: SolveOptions) -> highspy.Highs:
-    """A Highs object with the options applied; an unknown raw option raises OptionsError."""
-    h = highspy.Highs()
+    """A Highs object with the options applied; an unknown raw option raises OptionsError.
+    Quiet (no banner, no log) unless ``options.log``."""
+    if options.log:
+        h = highspy.Highs()
+    else:
+        with _stdout_silenced():
+            h = highspy.Highs()
+    _use_threads(int(options.highs_options.get("threads", options.threads)))
     settings: dict[str, Any] = {
         "output_flag": bool(options.log),
         "log_to_console": options.log is True,
@@ -231,6 +279,29 @@ def make_highs(options: SolveOptions) -> highspy.Highs:
         if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             raise OptionsError(f"HiGHS rejected option {name}={value!r}")
     return h
+
+
+def run_highs(h: highspy.Highs, time_limit: float | None) -> bool:
+    """Run HiGHS; with a time limit, under a watchdog that interrupts it ``WATCHDOG_GRACE``
+    seconds past the limit (keeping its incumbent). Returns False if HiGHS did not stop within
+    ``CANCEL_GRACE`` seconds of the interrupt: the solve is then abandoned in its thread."""
+    if time_limit is None:
+        h.run()
+        return True
+    h.HandleUserInterrupt = True
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            h.run()
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="highs-solve", daemon=True).start()
+    if done.wait(time_limit + WATCHDOG_GRACE):
+        return True
+    h.cancelSolve()
+    return done.wait(CANCEL_GRACE)
 
 
 def pass_model(h: highspy.Highs, cm: CompiledModel) -> None:
@@ -287,18 +358,31 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
         pass_model(h, cm)
     _set_start(h, cm, start_values(options.mip_start))
     t1 = time.perf_counter()
-    h.run()
+    deadline = Deadline(options.time_limit)
+    if not run_highs(h, options.time_limit):
+        return _abandoned(cm, t1 - t0, time.perf_counter() - t1)
     status = h.getModelStatus()
     if status == _MS.kUnboundedOrInfeasible and options.presolve:
         # Presolve cannot tell these apart; without it the simplex can.
         h.setOptionValue("presolve", "off")
-        h.run()
+        left = deadline.left(floor=1.0)
+        if left is not None:
+            h.setOptionValue("time_limit", left)
+        if not run_highs(h, left):
+            return _abandoned(cm, t1 - t0, time.perf_counter() - t1)
         status = h.getModelStatus()
     t2 = time.perf_counter()
     sol = _read_solution(h, cm, status)
     sol.handoff_seconds = t1 - t0
     sol.solve_seconds = t2 - t1
     return sol
+
+
+def _abandoned(cm: CompiledModel, handoff: float, solve: float) -> Solution:
+    return Solution(status="time_limit", is_mip=bool(cm.integer.any()), columns=cm.columns,
+                    rows=cm.rows, handoff_seconds=handoff, solve_seconds=solve,
+                    message=f"HiGHS did not stop within {WATCHDOG_GRACE + CANCEL_GRACE:g} s of its "
+                            "time limit (a long presolve); no solution was returned")
 
 
 def fixed_lp_duals(model: pyo.ConcreteModel, solution: Solution,
