@@ -13,14 +13,19 @@ On this machine the pools are spawn-based ``ProcessPoolExecutor``s: a script cal
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
 import socket
+import sys
+import threading
 import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,7 @@ from .spec import Scenario, read_scenarios, scenarios_from_list
 from .store import (
     fingerprint,
     network_hash,
+    prepare_out,
     read_manifest,
     read_result,
     table_format,
@@ -111,13 +117,78 @@ def run_scenario(model: str | Callable, net, scenario: Scenario, options: dict[s
     return rec
 
 
-def _init_worker(net, model: str | Callable) -> None:
-    """Pool initializer: keep the base network and import the model once per process."""
+def _init_worker(net, model: str | Callable, parent: int) -> None:
+    """Pool initializer: die with the parent, keep the base network, import the model once."""
+    _die_with_parent(parent)
     _WORKER["net"] = net
     try:
         _resolve(model)
     except Exception:  # noqa: BLE001 - reported per scenario
         pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker never outlives the batch: on Linux the kernel kills it when its parent dies
+    (PR_SET_PDEATHSIG, also for SIGKILL); elsewhere, and as a second guard, a thread checks
+    every second that the parent is still there."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc symbol
+            pass
+    if os.getppid() != parent:  # the parent died before the guard was set
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _check_main_guard() -> None:
+    """Spawned workers re-import the main script: a solve_many call at its top level, outside
+    ``if __name__ == "__main__":``, would start the batch again in every worker (the batch used
+    to hang at 0 %). Refuse it at once, naming the line."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path or not os.path.exists(path):
+        return  # interactive, notebook or -c: nothing is re-imported
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name.endswith("__main__"):
+        return  # python -m package: spawn does not re-run a package's __main__
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals is not vars(main):
+        frame = frame.f_back
+    if frame is None or frame.f_code.co_name != "<module>":
+        return  # called from a function: spawn re-imports the script without calling it
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return
+    line = frame.f_lineno
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_test(node.test) and \
+                node.lineno <= line <= (node.end_lineno or node.lineno):
+            return
+    raise OptionsError(f"{path}, line {line}: solve_many with processes is called at the top "
+                       f"level of the script; put it under 'if __name__ == \"__main__\":' (the "
+                       f"worker processes re-import the script), or use executor=None")
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = {s.id for s in sides if isinstance(s, ast.Name)}
+    consts = {s.value for s in sides if isinstance(s, ast.Constant)}
+    return names == {"__name__"} and consts == {"__main__"}
 
 
 # ----------------------------------------------------------------------- executors
@@ -136,7 +207,7 @@ def _distributed():
 
 def _process_pool(workers: int, net, model) -> cf.ProcessPoolExecutor:
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_init_worker, initargs=(net, model))
+                                  initializer=_init_worker, initargs=(net, model, os.getpid()))
 
 
 def _cpu_count() -> int:
@@ -222,6 +293,8 @@ def solve_many(model: str | Callable, net, scenarios: Iterable | str | Path, exe
     """
     t_start = time.perf_counter()
     kind = _executor_kind(executor)
+    if kind == "processes":
+        _check_main_guard()
     fn = _resolve(model)
     model_name = model if isinstance(model, str) else getattr(fn, "__name__", "model")
     model_ref = _reference(model_name, fn)
@@ -237,7 +310,7 @@ def solve_many(model: str | Callable, net, scenarios: Iterable | str | Path, exe
     manifest_rows: list[dict] = []
     out_path = Path(out) if out is not None else None
     if out_path is not None:
-        out_path.mkdir(parents=True, exist_ok=True)
+        prepare_out(out_path)
         old = read_manifest(out_path)
         wanted = {s.name for s in scs}
         for row in old.to_dict("records"):
@@ -311,26 +384,63 @@ def _dispatch(kind: str, executor, model_ref, model_name: str, net, todo: list[S
     if kind in ("dask", "dask-address"):
         _dispatch_dask(executor, kind, model_ref, model_name, net, todo, options, finish)
         return
-    own = kind == "processes"
-    if own:
+    if kind == "processes":
         workers = _cpu_count() if executor == "processes" else int(executor)
-        pool = _process_pool(max(1, min(workers, len(todo))), net, model_ref)
-        payload = None  # the workers already hold the network
-    else:
-        pool, payload = executor, net
+        _dispatch_pools(workers, model_ref, model_name, net, todo, options, finish)
+        return
     futures: dict[cf.Future, str] = {}
     try:
         for sc in todo:
-            futures[pool.submit(run_scenario, model_ref, payload, sc, options, model_name)] = sc.name
+            futures[executor.submit(run_scenario, model_ref, net, sc, options, model_name)] = sc.name
         for fut in cf.as_completed(futures):
             finish(_collect(fut, futures[fut], model_name))
     except BaseException:
         for fut in futures:
             fut.cancel()
         raise
-    finally:
-        if own:
+
+
+def _dispatch_pools(workers: int, model_ref, model_name: str, net, todo: list[Scenario],
+                    options: dict, finish: Callable[[dict], None]) -> None:
+    """Solve in spawn pools that survive dead workers. A worker that dies (killed, out of
+    memory) breaks its pool and every scenario still in it; those are solved again in a fresh
+    pool, and if that one breaks too, one at a time, so that only the scenario that kills its
+    worker fails (recorded with the cause) and every other one is solved."""
+    queue, alone = list(todo), False
+    while queue:
+        chunk = queue[:1] if alone else queue
+        pool = _process_pool(max(1, min(workers, len(chunk))), net, model_ref)
+        lost: list[Scenario] = []
+        futures: dict[cf.Future, Scenario] = {}
+        try:
+            for sc in chunk:
+                futures[pool.submit(run_scenario, model_ref, None, sc, options, model_name)] = sc
+            for fut in cf.as_completed(futures):
+                if isinstance(fut.exception(), BrokenProcessPool):
+                    lost.append(futures[fut])
+                else:
+                    finish(_collect(fut, futures[fut].name, model_name))
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+        finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        if alone:
+            if lost:
+                finish(_died(lost[0], model_name))
+            queue = queue[1:]
+        else:
+            queue = [sc for sc in chunk if sc in lost]
+            alone = bool(lost)
+
+
+def _died(sc: Scenario, model_name: str) -> dict:
+    error = ("the worker process solving this scenario died (killed, or out of memory); "
+             "the other scenarios were solved in fresh workers")
+    return {"scenario": sc.name, "model": model_name, "status": "error", "objective": None,
+            "gap": None, "seconds": None, "error": error, "message": "", "traceback": "",
+            "result": None}
 
 
 def _collect(fut, name: str, model_name: str) -> dict:

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..errors import OptionsError
+from ..errors import InstanceError, OptionsError
 from ..results import Result
 
 MANIFEST = "manifest.csv"
@@ -88,6 +88,24 @@ def network_hash(net) -> str:
 
 
 # ------------------------------------------------------------------ writing
+def prepare_out(out: Path) -> None:
+    """Make the output folder, check it takes a file (read-only or full disks are reported
+    before any solve, naming the folder) and remove temporaries left by a killed batch."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-check-{os.getpid()}"
+        probe.write_bytes(b"supplynet" * 128)
+        probe.unlink()
+    except OSError as e:
+        raise OptionsError(f"{out}: the batch output folder cannot be written "
+                           f"({e.strerror or e})") from None
+    for leftover in out.glob(".*.tmp-*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
 def write_scenario(out: Path, folder: str, record: dict, scenario_dict: dict, fmt: str) -> None:
     """Write one finished scenario's folder (atomically replaced)."""
     final = out / folder
@@ -132,14 +150,27 @@ def read_manifest(out: Path) -> pd.DataFrame:
     path = Path(out) / MANIFEST
     if not path.exists():
         return pd.DataFrame(columns=MANIFEST_COLUMNS)
-    df = pd.read_csv(path, dtype={"scenario": str, "status": str, "error": str, "message": str,
-                                  "model": str, "folder": str, "fingerprint": str},
-                     keep_default_na=False, na_values={"objective": [""], "gap": [""],
-                                                       "seconds": [""]})
+    try:
+        df = pd.read_csv(path, dtype={"scenario": str, "status": str, "error": str,
+                                      "message": str, "model": str, "folder": str,
+                                      "fingerprint": str},
+                         keep_default_na=False, na_values={"objective": [""], "gap": [""],
+                                                           "seconds": [""]})
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as e:
+        raise InstanceError(f"{path}: not a readable batch manifest ({_one_line(e)}); remove "
+                            f"it (or the folder) to start the batch afresh") from None
+    if "scenario" not in df.columns or "status" not in df.columns:
+        raise InstanceError(f"{path}: not a batch manifest (no scenario and status columns); "
+                            f"remove it to start the batch afresh")
     for c in MANIFEST_COLUMNS:
         if c not in df.columns:
             df[c] = ""
     return df[MANIFEST_COLUMNS]
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text[:200] + ("..." if len(text) > 200 else "")
 
 
 # ------------------------------------------------------------------ reading

@@ -1,0 +1,23 @@
+"""Model functions for batch tests that must be importable by spawned worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import supplynet as sn
+
+
+def design_or_die(net, **options):
+    """sn.design, except that a network with 30 units of demand kills its own worker (as the
+    kernel's out-of-memory killer would)."""
+    if float(net.demand["quantity"].sum()) == 30.0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return sn.design(net, **options)
+
+
+def slow_design(net, **options):
+    """Sleeps long enough for a test to kill the batch's parent process meanwhile."""
+    time.sleep(60)
+    return sn.design(net, **options)
