@@ -103,6 +103,10 @@ class Network:
         self._cache.clear()
 
     def _add(self, name: str, row: dict) -> None:
+        # a builder that omits a column means its default (a blank cell in a file does not)
+        for col, spec in TABLES[name].columns.items():
+            if not spec.blank_ok and col not in row:
+                row[col] = spec.default
         self._pending[name].append(row)
         self._invalidate(name)
 

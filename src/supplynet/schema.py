@@ -23,6 +23,9 @@ class Column:
     default: object = None  # None = required
     unit: str = ""
     description: str = ""
+    # False: a blank cell in a column that is present is refused, because its default would
+    # silently change the answer (an empty price must not mean free)
+    blank_ok: bool = True
 
     @property
     def required(self) -> bool:
@@ -70,7 +73,7 @@ TABLES: dict[str, TableSchema] = {t.name: t for t in [
        origin=C("str", description="node shipping"),
        destination=C("str", description="node receiving"),
        mode=C("str", "road", description="transport mode"),
-       cost=C("float", 0.0, "money/unit", "transport cost per unit"),
+       cost=C("float", 0.0, "money/unit", "transport cost per unit", blank_ok=False),
        distance=C("float", NAN, "km", "lane length; NaN = great-circle distance if coordinates exist"),
        lead_time=C("int", 0, "periods", "whole periods between shipping and arrival"),
        capacity=C("float", NAN, "units/period", "most units per period on the lane"),
@@ -90,14 +93,14 @@ TABLES: dict[str, TableSchema] = {t.name: t for t in [
     _t("supply", ["supplier", "product"], "Supply offers: what a supplier sells, at what terms.",
        supplier=C("str", description="supplier node"),
        product=C("str", description="product offered"),
-       price=C("float", 0.0, "money/unit", "purchase price"),
+       price=C("float", 0.0, "money/unit", "purchase price", blank_ok=False),
        capacity=C("float", NAN, "units/period", "most units per period"),
        lead_time=C("int", 0, "periods", "order lead time"),
        co2=C("float", 0.0, "kg/unit", "emissions per unit bought")),
     _t("production", ["plant", "product"], "Production options: what a plant can make.",
        plant=C("str", description="plant node"),
        product=C("str", description="product made"),
-       cost=C("float", 0.0, "money/unit", "variable production cost"),
+       cost=C("float", 0.0, "money/unit", "variable production cost", blank_ok=False),
        capacity_use=C("float", 1.0, "hours/unit", "plant capacity used per unit made"),
        fixed_cost=C("float", 0.0, "money/horizon", "make fixed cost (tooling, line)"),
        lead_time=C("int", 0, "periods", "production lead time"),
@@ -160,3 +163,6 @@ PARAMS: dict[str, tuple[object, str, str]] = {
 }
 
 LANE_SEPARATOR = "->"
+# The largest magnitude a finite number may have in an instance: HiGHS treats 1e20 as infinite
+# and loses precision long before; an empty capacity cell means unlimited.
+LARGEST_VALUE = 1e12

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 
 import numpy as np
 import pandas as pd
 
-from .schema import TABLES, TableSchema
+from .schema import LARGEST_VALUE, TABLES, TableSchema
 
 
 def row_label(schema: TableSchema, df: pd.DataFrame, i: int) -> str:
@@ -24,8 +25,9 @@ def normalize(name: str, raw: pd.DataFrame | None, problems: list[str]) -> pd.Da
     """Return the table with schema columns in schema order, typed, defaults filled.
 
     Cells that cannot be typed become NaN (or the default) and a problem naming the row,
-    column and value is appended to ``problems``. Unknown columns are kept after the
-    schema's (models ignore them; they survive a write/read round trip).
+    column and value is appended to ``problems``. An unknown column is a problem (a misspelt
+    ``costs`` would otherwise leave every ``cost`` at its default); it is kept after the
+    schema's columns so that the message can name it.
     """
     schema = TABLES[name]
     if raw is None:
@@ -44,6 +46,10 @@ def normalize(name: str, raw: pd.DataFrame | None, problems: list[str]) -> pd.Da
         out[col] = _coerce(schema, df, col, spec, problems)
     extra = [c for c in df.columns if c not in schema.columns]
     for c in extra:
+        close = difflib.get_close_matches(c, list(schema.columns), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(f"table {name}: unknown column {c!r}{hint}; its columns are "
+                        f"{', '.join(schema.columns)}")
         out[c] = df[c].to_numpy()
     return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
 
@@ -105,12 +111,24 @@ def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: lis
             if _is_blank(v):
                 if spec.required:
                     problems.append(f"{row_label(schema, df, i)}: {col} is empty")
+                elif not spec.blank_ok:
+                    problems.append(f"{row_label(schema, df, i)}: {col} is empty (write 0 if "
+                                    f"it is really {default:g} {spec.unit})")
+                    nums[i] = float(default)
                 elif default is not None:
                     nums[i] = float(default)
             else:
                 problems.append(f"{row_label(schema, df, i)}: {col}={v!r} is not a number")
                 if default is not None:
                     nums[i] = float(default)
+    # infinite values are checked in validate (they mean unlimited in capacity columns)
+    with np.errstate(invalid="ignore"):
+        huge = np.isfinite(nums) & (np.abs(nums) > LARGEST_VALUE)
+    unlimited = "capacity" in col and isinstance(default, float) and math.isnan(default)
+    for i in np.flatnonzero(huge):
+        hint = "; leave the cell empty for unlimited" if unlimited else ""
+        problems.append(f"{row_label(schema, df, i)}: {col}={nums[i]:g} is beyond what the solver "
+                        f"can represent (at most {LARGEST_VALUE:g} {spec.unit}){hint}")
     if spec.dtype == "int":
         finite = np.isfinite(nums)
         with np.errstate(invalid="ignore"):  # inf - inf: masked by ``finite``

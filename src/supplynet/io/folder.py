@@ -73,6 +73,11 @@ def read_csv_table(path: Path) -> pd.DataFrame:
                 raise InstanceError(f"{path}: file is empty (expected a header row of column "
                                     f"names)", source=str(path))
             header = [h.strip() for h in header]
+            if len(header) == 1 and ";" in header[0]:
+                raise InstanceError(f"{path}: line 1: the header {header[0]!r} is separated by "
+                                    f"';' (a spreadsheet's regional CSV); supplynet reads "
+                                    f"comma-separated CSV: export with ',' as the separator",
+                                    source=str(path))
             if any(h == "" for h in header):
                 raise InstanceError(f"{path}: line 1: empty column name in header {header}",
                                     source=str(path))
