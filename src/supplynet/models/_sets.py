@@ -10,12 +10,24 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
 from ..errors import InstanceError
 from ..schema import LANE_SEPARATOR
+
+
+@dataclass
+class Built:
+    """A built model: the Pyomo model and the typed index sets its families were declared over
+    (``DesignSets``, ``PlanSets``, ...). Every model's ``build`` returns this shape."""
+
+    model: pyo.ConcreteModel
+    sets: Any
 
 
 def records(df: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
