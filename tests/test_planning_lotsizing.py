@@ -150,7 +150,7 @@ def test_big_m_comes_from_capacity_and_remaining_demand():
     net = clsp_network(d, 20.0, np.array([2.0]), np.array([4.0]), np.array([10.0]),
                        np.array([1.0]), np.array([0.0]), np.array([40.0]), np.array([3.0]))
     built = build(net, PlanOptions(setups=True))
-    st_ = built.data.setup.set_index("period")["big_m"].to_dict()
+    st_ = built.sets.setup.set_index("period")["big_m"].to_dict()
     # lost sales, quoted lead time 0: production in t can serve demand of periods >= t;
     # hours bound (20 - 4) / 2 = 8 units; remaining demand 12, 7, 7
     assert st_ == {1: 8.0, 2: 7.0, 3: 7.0}

@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 
-from .._sets import records
+from .._sets import Built, records
+from .costs import cost_table
+from .sets import PlanSets
 
 TOL = 1e-9
-COST_ORDER = ["purchasing", "production", "setup", "subcontracting", "overtime", "transport",
-              "handling", "holding", "backlog", "unmet_demand", "safety_stock_shortfall", "carbon"]
 
 
 def _positive(df: pd.DataFrame, col: str = "quantity") -> pd.DataFrame:
     return df[df[col] > TOL].reset_index(drop=True)
 
 
-def extract(built, sol) -> dict[str, pd.DataFrame]:
+def extract(built: Built, sol) -> dict[str, pd.DataFrame]:
     """All result tables (see plan() and models/planning.md, "Results")."""
-    m, data, tabs = built.model, built.data, built.tables
-    x = {f: sol.values(getattr(m, f)) for f in tabs}
+    m, s = built.model, built.sets
+    x = {f: sol.values(getattr(m, f)) for f in s.variable_tables()}
     for v in x.values():
         v[np.abs(v) < TOL] = 0.0  # no -0.0 or 1e-12 noise in reports
     out: dict[str, pd.DataFrame] = {}
 
-    mk = tabs["make"]
+    mk = s.make
     prod = mk[["plant", "product", "period", "ready"]].rename(columns={"ready": "ready_period"})
     prod = prod.assign(quantity=x["make"], hours=x["make"] * mk["use"].to_numpy(float),
                        cost=x["make"] * mk["cost"].to_numpy(float),
                        co2=x["make"] * mk["co2"].to_numpy(float))
     out["production"] = _positive(prod)
-    if data.setup is not None and len(tabs["setup"]):
-        st = tabs["setup"]
+    if len(s.setup):
+        st = s.setup
         y = np.round(x["setup"])
         made = dict(zip(records(mk, ["plant", "product", "period"]), x["make"].tolist(), strict=True))
         keys = records(st, ["plant", "product", "period"])
@@ -46,11 +45,11 @@ def extract(built, sol) -> dict[str, pd.DataFrame]:
     else:
         out["setups"] = pd.DataFrame(columns=["plant", "product", "period", "setup", "cost",
                                               "hours", "quantity", "big_m"])
-    sb = tabs["sub"]
+    sb = s.sub
     out["subcontracting"] = _positive(sb[["plant", "product", "period"]].assign(
         quantity=x["sub"], cost=x["sub"] * sb["cost"].to_numpy(float)))
 
-    sh = tabs["ship"]
+    sh = s.ship
     q = x["ship"]
     ships = sh[["origin", "destination", "product", "period", "arrival"]].rename(
         columns={"arrival": "arrival_period"}).assign(
@@ -63,35 +62,35 @@ def extract(built, sol) -> dict[str, pd.DataFrame]:
     out["purchases"] = _positive(buys.groupby(["supplier", "product", "period"], as_index=False,
                                               sort=False)[["quantity", "cost", "co2"]].sum())
 
-    out["inventory"] = _inventory(data, tabs, x, ships)
+    out["inventory"] = _inventory(s, x, ships)
     out["deliveries"], out["backlog"], out["lost_sales"], out["fill_rates"] = \
-        _service(data, tabs, x, ships)
-    out["capacity"] = _capacity(built, sol, x)
-    out["costs"] = _costs(built.coefs, x)
-    out["kpis"] = _kpis(data, out)
+        _service(s, x, ships)
+    out["capacity"] = _capacity(m, s, sol, x)
+    out["costs"] = cost_table(s, x)
+    out["kpis"] = _kpis(s, out)
     return out
 
 
-def _inventory(data, tabs, x, ships) -> pd.DataFrame:
-    bal = data.balance
+def _inventory(s: PlanSets, x, ships) -> pd.DataFrame:
+    bal = s.balance
     keys = records(bal, ["node", "product", "period"])
-    on_hand = dict(zip(records(tabs["inv"], ["node", "product", "period"]), x["inv"].tolist(),
+    on_hand = dict(zip(records(s.inv, ["node", "product", "period"]), x["inv"].tolist(),
                        strict=True))
-    short = dict(zip(records(tabs["ss_short"], ["node", "product", "period"]),
+    short = dict(zip(records(s.ss_short, ["node", "product", "period"]),
                      x["ss_short"].tolist(), strict=True))
     transit: dict[tuple, float] = defaultdict(float)
     for d, p, t, a, q in records(ships[ships["arrival_period"] > ships["period"]],
                                  ["destination", "product", "period", "arrival_period", "quantity"]):
-        for s in range(t, a):
-            transit[(d, p, s)] += q
+        for u in range(t, a):
+            transit[(d, p, u)] += q
     wip: dict[tuple, float] = defaultdict(float)
-    mk = tabs["make"]
+    mk = s.make
     for (i, p, t, r), q in zip(records(mk, ["plant", "product", "period", "ready"]),
                                x["make"].tolist(), strict=True):
-        for s in range(t, r):
-            wip[(i, p, s)] += q
+        for u in range(t, r):
+            wip[(i, p, u)] += q
     oh = np.array([on_hand.get(k, 0.0) for k in keys])
-    val = np.array([data.value[p] for p in bal["product"].tolist()])
+    val = np.array([s.value[p] for p in bal["product"].tolist()])
     return bal[["node", "product", "period"]].assign(
         on_hand=oh, in_transit=[transit.get(k, 0.0) for k in keys],
         work_in_process=[wip.get(k, 0.0) for k in keys],
@@ -100,15 +99,15 @@ def _inventory(data, tabs, x, ships) -> pd.DataFrame:
         holding_cost=oh * bal["holding"].to_numpy(float), mode=np.where(bal["pull"], "pull", "push"))
 
 
-def _service(data, tabs, x, ships):
-    od = data.orders
+def _service(s: PlanSets, x, ships):
+    od = s.orders
     keys = records(od, ["customer", "product", "period"])
     arr = ships.groupby(["destination", "product", "arrival_period"])["quantity"].sum().to_dict()
-    open_ = dict(zip(records(tabs["open"], ["customer", "product", "period"]), x["open"].tolist(),
+    open_ = dict(zip(records(s.open, ["customer", "product", "period"]), x["open"].tolist(),
                      strict=True))
-    late = dict(zip(records(tabs["late"], ["customer", "product", "period"]), x["late"].tolist(),
+    late = dict(zip(records(s.late, ["customer", "product", "period"]), x["late"].tolist(),
                     strict=True))
-    lost = dict(zip(records(tabs["lost"], ["customer", "product", "period"]), x["lost"].tolist(),
+    lost = dict(zip(records(s.lost, ["customer", "product", "period"]), x["lost"].tolist(),
                     strict=True))
     deliv = od[["customer", "product", "period", "priority", "quantity"]].rename(
         columns={"quantity": "demand"}).assign(
@@ -122,7 +121,7 @@ def _service(data, tabs, x, ships):
         columns={"overdue": "quantity"}))
     lost_t = _positive(deliv[["customer", "product", "period", "lost"]].rename(
         columns={"lost": "quantity"}))
-    T = data.periods[-1]
+    T = s.periods[-1]
     end = deliv[deliv["period"] == T]
     g = deliv.groupby(["priority", "product"], as_index=False)[["demand", "lost"]].sum()
     e = end.groupby(["priority", "product"], as_index=False)["open_orders"].sum().rename(
@@ -132,41 +131,40 @@ def _service(data, tabs, x, ships):
     fr.loc[fr["delivered"].abs() <= TOL * fr["demand"].clip(lower=1.0), "delivered"] = 0.0
     fr["fill_rate"] = np.where(fr["demand"] > 0, fr["delivered"] / fr["demand"].where(
         fr["demand"] > 0, 1.0), np.nan)
-    mfr = dict(zip(data.classes["priority"].tolist(), data.classes["min_fill_rate"].tolist(),
+    mfr = dict(zip(s.classes["priority"].tolist(), s.classes["min_fill_rate"].tolist(),
                    strict=True))
     fr["min_fill_rate"] = [mfr.get(k, 0.0) for k in fr["priority"].tolist()]
     return deliv, backlog, lost_t, fr
 
 
-def _capacity(built, sol, x) -> pd.DataFrame:
-    m, data, tabs = built.model, built.data, built.tables
+def _capacity(m, s: PlanSets, sol, x) -> pd.DataFrame:
     rows = []
     used_h: dict[tuple, float] = defaultdict(float)
-    for (i, t, u), q in zip(records(tabs["make"], ["plant", "period", "use"]), x["make"].tolist(),
+    for (i, t, u), q in zip(records(s.make, ["plant", "period", "use"]), x["make"].tolist(),
                             strict=True):
         used_h[(i, t)] += u * q
-    for (i, t, h), y in zip(records(tabs["setup"], ["plant", "period", "time"]),
+    for (i, t, h), y in zip(records(s.setup, ["plant", "period", "time"]),
                             x["setup"].tolist(), strict=True):
         used_h[(i, t)] += h * y
-    ot = dict(zip(records(tabs["overtime"], ["plant", "period"]), x["overtime"].tolist(),
+    ot = dict(zip(records(s.overtime, ["plant", "period"]), x["overtime"].tolist(),
                   strict=True))
-    sh = tabs["ship"]
+    sh = s.ship
     flows = sh[["origin", "destination", "product", "period"]].assign(q=x["ship"])
 
     def duals(con):
         return dict(zip(con.keys(), (-sol.duals(con)).tolist(), strict=True))
 
     dv = duals(m.production_capacity)
-    for i, t, a in records(data.plant_cap, ["plant", "period", "available"]):
+    for i, t, a in records(s.plant_cap, ["plant", "period", "available"]):
         rows.append((i, "production_hours", t, used_h[(i, t)], a, ot.get((i, t), 0.0),
                      dv.get((i, t), 0.0)))
-    specs = [("supplier_capacity", data.supplier_cap, ["supplier", "period"], ["origin", "period"],
+    specs = [("supplier_capacity", s.supplier_cap, ["supplier", "period"], ["origin", "period"],
               "supply"),
-             ("throughput_capacity", data.throughput_cap, ["warehouse", "period"],
+             ("throughput_capacity", s.throughput_cap, ["warehouse", "period"],
               ["origin", "period"], "throughput"),
-             ("supply_capacity", data.offer_cap, ["supplier", "product", "period"],
+             ("supply_capacity", s.offer_cap, ["supplier", "product", "period"],
               ["origin", "product", "period"], "supply_offer"),
-             ("lane_capacity", data.lane_cap, ["origin", "destination", "period"],
+             ("lane_capacity", s.lane_cap, ["origin", "destination", "period"],
               ["origin", "destination", "period"], "lane")]
     for con_name, tab, keys, fcols, typ in specs:
         if not len(tab):
@@ -178,13 +176,13 @@ def _capacity(built, sol, x) -> pd.DataFrame:
             res = "->".join(k[:2]) if typ == "lane" else "/".join(k[:-1])
             rows.append((res, typ, k[-1], used.get(k if len(k) > 1 else k[0], 0.0), a, 0.0,
                          dv.get(k, 0.0)))
-    if len(data.storage_cap):
-        inv = tabs["inv"]
-        vol = np.array([data.volume[p] for p in inv["product"].tolist()])
+    if len(s.storage_cap):
+        inv = s.inv
+        vol = np.array([s.volume[p] for p in inv["product"].tolist()])
         occ = inv[["node", "period"]].assign(v=x["inv"] * vol).groupby(["node", "period"])["v"] \
             .sum().to_dict()
         dv = duals(m.storage_capacity)
-        for n, t, a in records(data.storage_cap, ["node", "period", "available"]):
+        for n, t, a in records(s.storage_cap, ["node", "period", "available"]):
             rows.append((n, "storage", t, occ.get((n, t), 0.0), a, 0.0, dv.get((n, t), 0.0)))
     cap = pd.DataFrame(rows, columns=["resource", "type", "period", "used", "available",
                                       "overtime", "marginal_value"])
@@ -196,85 +194,32 @@ def _capacity(built, sol, x) -> pd.DataFrame:
                 "marginal_value"]]
 
 
-def _costs(coefs, x) -> pd.DataFrame:
-    total: dict[str, float] = defaultdict(float)
-    for fam, cats in coefs.items():
-        for cat, c in cats.items():
-            if len(c):
-                total[cat] += float(np.dot(c, x[fam]))
-    return pd.DataFrame([(c, total.get(c, 0.0)) for c in COST_ORDER], columns=["category", "cost"])
-
-
-def _kpis(data, out) -> pd.DataFrame:
+def _kpis(s: PlanSets, out: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """kpi, value, unit: service, inventory, utilisation, CO2 and shortfall over the horizon."""
     fr, inv, cap = out["fill_rates"], out["inventory"], out["capacity"]
-    T = len(data.periods)
-    rows = [("total_cost", float(out["costs"]["cost"].sum()))]
+    T = len(s.periods)
+    rows = [("total_cost", float(out["costs"]["cost"].sum()), "money/horizon")]
     dem = float(fr["demand"].sum())
-    rows.append(("fill_rate", float(fr["delivered"].sum()) / dem if dem > 0 else float("nan")))
+    rows.append(("fill_rate", float(fr["delivered"].sum()) / dem if dem > 0 else float("nan"),
+                 "share"))
     for k, g in fr.groupby("priority"):
         d = float(g["demand"].sum())
-        rows.append((f"fill_rate[{k}]", float(g["delivered"].sum()) / d if d > 0 else float("nan")))
+        rows.append((f"fill_rate[{k}]", float(g["delivered"].sum()) / d if d > 0 else float("nan"),
+                     "share"))
     avg_inv = float(inv["value"].sum()) / T
     deliv = out["deliveries"]
     sold = float(np.dot(deliv["delivered"].to_numpy(float),
-                        [data.value[p] for p in deliv["product"].tolist()])) if len(deliv) else 0.0
-    rows += [("average_inventory_value", avg_inv),
-             ("inventory_turns", sold / avg_inv if avg_inv > 0 else float("nan"))]
+                        [s.value[p] for p in deliv["product"].tolist()])) if len(deliv) else 0.0
+    rows += [("average_inventory_value", avg_inv, "money"),
+             ("inventory_turns", sold / avg_inv if avg_inv > 0 else float("nan"), "1/horizon")]
     ph = cap[cap["type"] == "production_hours"]
     rows.append(("utilisation", float(ph["used"].sum()) / float(ph["available"].sum())
-                 if len(ph) and ph["available"].sum() > 0 else float("nan")))
+                 if len(ph) and ph["available"].sum() > 0 else float("nan"), "share"))
     co2_t = float(out["shipments"]["co2"].sum())
     co2_b = float(out["purchases"]["co2"].sum())
     co2_p = float(out["production"]["co2"].sum())
-    rows += [("co2_transport", co2_t), ("co2_purchasing", co2_b), ("co2_production", co2_p),
-             ("co2_total", co2_t + co2_b + co2_p),
-             ("unmet_units", float(fr["lost"].sum() + fr["unmet_end"].sum())),
-             ("backlog_unit_periods", float(out["backlog"]["quantity"].sum()))]
-    return pd.DataFrame(rows, columns=["kpi", "value"])
-
-
-def diagnose(net, opts, sopts) -> pd.DataFrame:
-    """Which hard constraint makes the plan infeasible: each is dropped in turn."""
-    from . import plan
-
-    cols = ["kind", "element", "product", "period", "amount", "message"]
-    tries = [("min_fill_rates", dict(min_fill_rates=False), None),
-             ("co2_cap", {}, "co2_cap"), ("target_end", {}, "target_end")]
-    rows = []
-    for name, change, strip in tries:
-        n2 = net
-        if strip == "co2_cap":
-            if net.params.get("co2_cap") is None or not opts.co2:
-                continue
-            n2 = net.copy()
-            n2.params["co2_cap"] = None
-        elif strip == "target_end":
-            st = net.table("stock")
-            if not len(st) or not (st["target_end"] > 0).any():
-                continue
-            n2 = net.copy()
-            n2.set_table("stock", st.assign(target_end=0.0))
-        kw = {**{f.name: getattr(opts, f.name) for f in dataclasses.fields(opts)}, **change}
-        kw["extra_constraints"] = None
-        r = plan(n2, sopts, **kw)
-        if not r.ok:
-            continue
-        rows.append({"kind": "constraint", "element": name, "product": "", "period": None,
-                     "amount": None, "message": f"the plan becomes feasible without {name}; "
-                     f"it conflicts with the capacities, lead times and other hard limits"})
-        if name == "min_fill_rates":
-            fr = r.fill_rates.groupby("priority")[["demand", "delivered", "min_fill_rate"]].agg(
-                {"demand": "sum", "delivered": "sum", "min_fill_rate": "first"})
-            for k, row in fr.iterrows():
-                got = row["delivered"] / row["demand"] if row["demand"] > 0 else 1.0
-                if got < row["min_fill_rate"] - 1e-9:
-                    rows.append({"kind": "min_fill_rate", "element": k, "product": "",
-                                 "period": None, "amount": float(got),
-                                 "message": f"class {k}: committed fill rate "
-                                 f"{row['min_fill_rate']:.3g}, the least-cost plan without the "
-                                 f"commitment delivers {got:.3g}"})
-    if not rows:
-        rows.append({"kind": "constraint", "element": "", "product": "", "period": None,
-                     "amount": None, "message": "no single hard constraint (min fill rates, CO2 "
-                     "cap, end targets) explains the infeasibility; check extra_constraints."})
-    return pd.DataFrame(rows, columns=cols)
+    rows += [("co2_transport", co2_t, "kg"), ("co2_purchase", co2_b, "kg"),
+             ("co2_production", co2_p, "kg"), ("co2", co2_t + co2_b + co2_p, "kg"),
+             ("unmet_units", float(fr["lost"].sum() + fr["unmet_end"].sum()), "units"),
+             ("backlog_unit_periods", float(out["backlog"]["quantity"].sum()), "unit-periods")]
+    return pd.DataFrame(rows, columns=["kpi", "value", "unit"])

@@ -1,14 +1,12 @@
-"""Sparse index tables of the planning model, built once from a Network.
+"""The typed index sets of the planning model (``PlanSets``), built once from a Network.
 
 Each table holds one row per variable (or constraint) of a family, in the order the
 model declares it, so solution values read back by position line up with its key
-columns. Names follow models/planning.md.
+columns. Names follow models/planning.md ("Sets").
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,41 +14,71 @@ import pandas as pd
 
 from ...errors import InstanceError
 from ...schema import LANE_SEPARATOR
-from .. import _sets
-from .._sets import records
+from .._sets import (
+    active_nodes,
+    bom_children,
+    bom_order,
+    expand_periods,
+    holding_rates,
+    outage_factors,
+    records,
+)
+from .demand import finite, order_rows, setup_rows
+from .options import PlanOptions
 
-
-def _finite(x) -> bool:
-    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+# Variable families and the key columns of their index tables (PlanSets field of that name).
+KEYS: dict[str, list[str]] = {
+    "make": ["plant", "product", "period"], "setup": ["plant", "product", "period"],
+    "sub": ["plant", "product", "period"], "overtime": ["plant", "period"],
+    "ship": ["origin", "destination", "product", "period"], "inv": ["node", "product", "period"],
+    "ss_short": ["node", "product", "period"], "open": ["customer", "product", "period"],
+    "late": ["customer", "product", "period"], "lost": ["customer", "product", "period"],
+}
 
 
 @dataclass
-class PlanData:
-    periods: list[int]
-    make: pd.DataFrame  # plant, product, period, ready, cost, use, co2
-    setup: pd.DataFrame  # plant, product, period, cost, time, min_lot, big_m
-    sub: pd.DataFrame  # plant, product, period, cost
+class PlanSets:
+    """Every index table and scalar the plan's families are declared over.
+
+    Quantities in units per period, capacities in hours (plants) or units per period,
+    storage in volume, money in the instance's currency, CO2 in kg. The tables named in
+    ``KEYS`` index the variable family of the same name, rows in declaration order.
+    """
+
+    periods: list[int]  # 1..T
+    make: pd.DataFrame  # plant, product, period, ready, cost (money/unit), use (hours/unit), co2 (kg/unit)
+    setup: pd.DataFrame  # plant, product, period, cost (money), time (hours), min_lot, big_m (units)
+    sub: pd.DataFrame  # plant, product, period, cost (money/unit)
+    overtime: pd.DataFrame  # plant, period, hours_max (hours), cost (money/hour)
     ship: pd.DataFrame  # origin, destination, product, period, arrival, transport, purchase, handling, co2, ...
     balance: pd.DataFrame  # node, product, period, initial, pull, holding, target_end, safety_stock
+    inv: pd.DataFrame  # balance rows of push pairs
+    ss_short: pd.DataFrame  # inv rows with safety_stock > 0
     orders: pd.DataFrame  # customer, product, period, quantity, priority, backlog, penalty, ...
-    plant_cap: pd.DataFrame  # plant, period, available
-    overtime: pd.DataFrame  # plant, period, hours_max, cost
-    supplier_cap: pd.DataFrame  # supplier, period, available
-    offer_cap: pd.DataFrame  # supplier, product, period, available
-    throughput_cap: pd.DataFrame  # warehouse, period, available
-    lane_cap: pd.DataFrame  # origin, destination, period, available
-    storage_cap: pd.DataFrame  # node, period, available
+    open: pd.DataFrame  # orders rows with open orders (has_open)
+    late: pd.DataFrame  # orders rows with overdue backlog (has_late)
+    lost: pd.DataFrame  # orders rows with lost sales (has_lost)
+    plant_cap: pd.DataFrame  # plant, period, available (hours)
+    supplier_cap: pd.DataFrame  # supplier, period, available (units)
+    offer_cap: pd.DataFrame  # supplier, product, period, available (units)
+    throughput_cap: pd.DataFrame  # warehouse, period, available (units)
+    lane_cap: pd.DataFrame  # origin, destination, period, available (units)
+    storage_cap: pd.DataFrame  # node, period, available (volume)
     classes: pd.DataFrame  # priority, unmet_penalty, backlog, backlog_cost, min_fill_rate
-    bom: dict[str, list[tuple[str, float]]]
-    volume: dict[str, float]
-    value: dict[str, float]
-    base_penalty: float
-    ss_penalty: float
-    carbon_price: float
-    co2_cap: float | None
+    bom: dict[str, list[tuple[str, float]]]  # parent -> [(component, units per parent)]
+    volume: dict[str, float]  # product -> volume per unit
+    value: dict[str, float]  # product -> money per unit
+    base_penalty: float  # money per unit of unmet demand
+    ss_penalty: float  # money per unit and period of safety-stock shortfall
+    carbon_price: float  # money per kg (0 with co2=False)
+    co2_cap: float | None  # kg over the horizon (None: no cap)
+
+    def variable_tables(self) -> dict[str, pd.DataFrame]:
+        """{variable family: its index table}, in ``KEYS`` order."""
+        return {f: getattr(self, f) for f in KEYS}
 
 
-def _check_kinds(net, kind: dict[str, str], products: set[str]) -> None:
+def check_kinds(net, kind: dict[str, str], products: set[str]) -> None:
     problems = []
 
     def need(table: str, col: str, kinds: tuple[str, ...]) -> None:
@@ -76,34 +104,8 @@ def _check_kinds(net, kind: dict[str, str], products: set[str]) -> None:
         raise InstanceError(problems)
 
 
-def derived_penalty(net, bom: dict, order: list[str]) -> float:
-    """10 x an upper bound on what one delivered unit can cost, + 1 (money/unit).
-
-    The bound: the dearest way to obtain each product (purchase, subcontract, or
-    production plus its components, rolled up through the BOM), plus the dearest lane
-    cost and handling times the number of nodes (no path is longer), plus carbon.
-    """
-    sup, prod = net.table("supply"), net.table("production")
-    cost: dict[str, float] = defaultdict(float)
-    for p, c in zip(sup["product"].tolist(), sup["price"].tolist(), strict=True):
-        cost[p] = max(cost[p], c)
-    for p, c, s in zip(prod["product"].tolist(), prod["cost"].tolist(),
-                       prod["subcontract_cost"].tolist(), strict=True):
-        cost[p] = max(cost[p], c, s if _finite(s) else 0.0)
-    for p in reversed(order):  # components first
-        cost[p] = max(cost[p], cost[p] + sum(q * cost[c] for c, q in bom.get(p, [])))
-    lanes, nodes = net.table("lanes"), net.table("nodes")
-    carbon = float(net.params.get("carbon_price") or 0.0)
-    lane = max([c + carbon * e for c, e in zip(lanes["cost"].tolist(), lanes["co2"].tolist(),
-                                                strict=True)], default=0.0)
-    handling = max(nodes["handling_cost"].tolist(), default=0.0)
-    worst = max(cost.values(), default=0.0)
-    co2 = max(sup["co2"].tolist() + prod["co2"].tolist(), default=0.0) * carbon
-    return 10.0 * (worst + co2 + (lane + handling) * max(len(nodes), 1)) + 1.0
-
-
-def build_data(net, opts) -> PlanData:
-    """All index tables of the plan (see models/planning.md, "Sets")."""
+def build_sets(net, opts: PlanOptions) -> PlanSets:
+    """All index sets of the plan (see models/planning.md, "Sets")."""
     periods = list(net.periods)
     T = len(periods)
     if periods != list(range(1, T + 1)):
@@ -111,15 +113,15 @@ def build_data(net, opts) -> PlanData:
     kind = net.kind_of()
     prods = net.table("products")
     products = set(prods["id"].tolist())
-    _check_kinds(net, kind, products)
-    active = _sets.active_nodes(net, include_candidates=opts.include_candidates)
+    check_kinds(net, kind, products)
+    active = active_nodes(net, include_candidates=opts.include_candidates)
     nodes = net.table("nodes").set_index("id", drop=False)
-    factor = _sets.outage_factors(net, periods)
-    bom = _sets.bom_children(net)
-    order = _sets.bom_order(net)
+    factor = outage_factors(net, periods)
+    bom = bom_children(net)
+    order = bom_order(net)
     value = dict(zip(prods["id"].tolist(), prods["value"].tolist(), strict=True))
     volume = dict(zip(prods["id"].tolist(), prods["volume"].tolist(), strict=True))
-    rate = _sets.holding_rates(net)
+    rate = holding_rates(net)
 
     def fac(el: str, t) -> np.ndarray:
         return np.array([factor.get((e, int(s)), 1.0) for e, s in zip(el, t, strict=True)])
@@ -127,7 +129,7 @@ def build_data(net, opts) -> PlanData:
     # production: make[i,p,t] for t + lead_time <= T and plants not down
     prod = net.table("production")
     prod = prod[prod["plant"].isin(active)].reset_index(drop=True)
-    make = _sets.expand_periods(prod[["plant", "product", "cost", "capacity_use", "co2",
+    make = expand_periods(prod[["plant", "product", "cost", "capacity_use", "co2",
                                       "lead_time", "setup_cost", "setup_time", "min_lot"]], periods)
     make["ready"] = make["period"] + make["lead_time"]
     make["factor"] = fac(make["plant"].tolist(), make["period"].tolist())
@@ -135,7 +137,7 @@ def build_data(net, opts) -> PlanData:
     make = make.reset_index(drop=True)
 
     sub = prod[prod["subcontract_cost"].notna()] if opts.subcontracting else prod.iloc[:0]
-    sub = _sets.expand_periods(sub[["plant", "product", "subcontract_cost"]], periods)
+    sub = expand_periods(sub[["plant", "product", "subcontract_cost"]], periods)
     sub = sub.rename(columns={"subcontract_cost": "cost"}).reset_index(drop=True)
 
     # shipments on the sparse product lanes, arriving within the horizon
@@ -159,7 +161,7 @@ def build_data(net, opts) -> PlanData:
     pl["handling"] = [handling[o] if kind[o] in ("plant", "warehouse") else 0.0
                       for o in pl["origin"].tolist()]
     pl["lead"] = (pl["lead_time"] + pl["supply_lead_time"]).astype(np.int64)
-    ship = _sets.expand_periods(pl.rename(columns={"cost": "transport", "co2": "lane_co2"}), periods)
+    ship = expand_periods(pl.rename(columns={"cost": "transport", "co2": "lane_co2"}), periods)
     ship["arrival"] = ship["period"] + ship["lead"]
     ship = ship[ship["arrival"] <= T]
     o, d, t, a = (ship[c].tolist() for c in ("origin", "destination", "period", "arrival"))
@@ -200,16 +202,16 @@ def build_data(net, opts) -> PlanData:
                              for n, p in records(bad, ["node", "product"])])
     bal.loc[bal["pull"], "safety_stock"] = 0.0
     bal["holding"] = [value[p] * rate[n] for n, p in records(bal, ["node", "product"])]
-    balance = _sets.expand_periods(bal.drop(columns=["mode"]), periods)
+    balance = expand_periods(bal.drop(columns=["mode"]), periods)
 
-    classes, orders, base = _orders(net, opts, bom, order, periods)
-    setup = _setups(net, opts, make, orders, balance, bom, order, nodes, factor)
+    classes, orders, base = order_rows(net, opts, bom, order, periods)
+    setup = setup_rows(net, opts, make, orders, balance, bom, order, nodes, factor)
 
     # capacity rows (only finite capacities, only periods with something to limit)
     cap = nodes["capacity"].to_dict()
     mk_periods = set(records(make, ["plant", "period"]))
     pc = [(i, t, cap[i] * factor.get((i, t), 1.0)) for i, t in sorted(mk_periods, key=lambda x: (
-        x[0], x[1])) if _finite(cap[i])]
+        x[0], x[1])) if finite(cap[i])]
     plant_cap = pd.DataFrame(pc, columns=["plant", "period", "available"])
     otc = nodes["overtime_capacity"].to_dict()
     otcost = nodes["overtime_cost"].to_dict()
@@ -220,151 +222,41 @@ def build_data(net, opts) -> PlanData:
     out_periods = set(records(ship, ["origin", "period"]))
     supplier_cap = pd.DataFrame(
         [(s, t, cap[s] * factor.get((s, t), 1.0)) for s, t in sorted(out_periods)
-         if kind[s] == "supplier" and _finite(cap[s])], columns=["supplier", "period", "available"])
+         if kind[s] == "supplier" and finite(cap[s])], columns=["supplier", "period", "available"])
     throughput_cap = pd.DataFrame(
         [(w, t, cap[w] * factor.get((w, t), 1.0)) for w, t in sorted(out_periods)
-         if kind[w] == "warehouse" and _finite(cap[w])], columns=["warehouse", "period", "available"])
+         if kind[w] == "warehouse" and finite(cap[w])], columns=["warehouse", "period", "available"])
     sp_periods = set(records(ship, ["origin", "product", "period"]))
     ocap = dict(zip(records(sup, ["supplier", "product"]), sup["capacity"].tolist(), strict=True))
     offer_cap = pd.DataFrame(
         [(s, p, t, ocap[(s, p)] * factor.get((s, t), 1.0)) for s, p, t in sorted(sp_periods)
-         if (s, p) in ocap and _finite(ocap[(s, p)])],
+         if (s, p) in ocap and finite(ocap[(s, p)])],
         columns=["supplier", "product", "period", "available"])
     lcap = dict(zip(records(lanes, ["origin", "destination"]), lanes["capacity"].tolist(), strict=True))
     lane_periods = sorted(set(records(ship, ["origin", "destination", "period"])))
     lane_cap = pd.DataFrame(
         [(x, y, t, lcap[(x, y)] * factor.get((f"{x}{LANE_SEPARATOR}{y}", t), 1.0))
-         for x, y, t in lane_periods if _finite(lcap[(x, y)])],
+         for x, y, t in lane_periods if finite(lcap[(x, y)])],
         columns=["origin", "destination", "period", "available"])
     scap = nodes["storage_capacity"].to_dict()
     inv_nodes = sorted(set(balance.loc[~balance["pull"], "node"].tolist()))
     storage_cap = pd.DataFrame(
-        [(n, t, scap[n]) for n in inv_nodes for t in periods if opts.storage and _finite(scap[n])],
+        [(n, t, scap[n]) for n in inv_nodes for t in periods if opts.storage and finite(scap[n])],
         columns=["node", "period", "available"])
 
     co2_cap = net.params.get("co2_cap") if opts.co2 else None
     ss_pen = opts.safety_stock_penalty
-    return PlanData(
-        periods, make, setup, sub, ship, balance, orders, plant_cap, overtime, supplier_cap,
-        offer_cap, throughput_cap, lane_cap, storage_cap, classes, bom, volume, value, base,
-        float(base / T if ss_pen is None else ss_pen),
-        float(net.params.get("carbon_price") or 0.0) if opts.co2 else 0.0,
-        None if co2_cap is None else float(co2_cap))
-
-
-def _orders(net, opts, bom, order, periods):
-    """Customer order rows (customer, product, period) and which order variables exist."""
-    T = len(periods)
-    dem = net.table("demand")
-    bad = dem[(dem["period"] < 1) | (dem["period"] > T)]
-    if len(bad):
-        raise InstanceError([f"demand (customer={c}, product={p}, period={t}): period outside 1..{T}"
-                             for c, p, t in records(bad, ["customer", "product", "period"])])
-    dem = dem.groupby(["customer", "product", "period"], sort=False, as_index=False).agg(
-        quantity=("quantity", "sum"), q=("quoted_lead_time", "max"), priority=("priority", "first"))
-    classes = net.table("customer_classes").drop_duplicates("priority").set_index("priority")
-    base = net.params.get("unmet_penalty")
-    base = float(base) if base is not None else derived_penalty(net, bom, order)
-    pair_prio: dict[tuple[str, str], str] = {}
-    problems = []
-    for c, p, pr in records(dem, ["customer", "product", "priority"]):
-        if pair_prio.setdefault((c, p), pr) != pr:
-            problems.append(f"demand (customer={c}, product={p}): rows name different priority "
-                            f"classes ({pair_prio[(c, p)]!r}, {pr!r}); one class per customer "
-                            f"and product")
-    if problems:
-        raise InstanceError(sorted(set(problems)))
-    names = sorted(set(pair_prio.values()) | set(classes.index.tolist()))
-    cls = []
-    for pr in names:
-        row = classes.loc[pr] if pr in classes.index else None
-        pen = float(row["unmet_penalty"]) if row is not None else math.nan
-        backlog = bool(row["backlog"]) if row is not None else True
-        if opts.backlog is not None:
-            backlog = bool(opts.backlog)
-        cls.append({"priority": pr, "unmet_penalty": pen if math.isfinite(pen) else base,
-                    "backlog": backlog,
-                    "backlog_cost": float(row["backlog_cost"]) if row is not None else 0.0,
-                    "min_fill_rate": float(row["min_fill_rate"]) if row is not None else 0.0})
-    classes_t = pd.DataFrame(cls, columns=["priority", "unmet_penalty", "backlog", "backlog_cost",
-                                           "min_fill_rate"])
-    cinfo = classes_t.set_index("priority").to_dict("index")
-    qty = {(c, p, int(t)): (float(x), int(q)) for c, p, t, x, q in
-           records(dem, ["customer", "product", "period", "quantity", "q"])}
-    by_pair: dict[tuple[str, str], list[tuple[int, float, int]]] = defaultdict(list)
-    for (c, p, t), (x, q) in qty.items():
-        by_pair[(c, p)].append((t, x, q))
-    out = []
-    for (c, p), pr in pair_prio.items():
-        ci = cinfo[pr]
-        backlog = ci["backlog"]
-        series = sorted(by_pair[(c, p)])
-        d = {t: (x, q) for t, x, q in series}
-        qmax = max(q for _t, _x, q in series)
-        first = min((t for t, x, _q in series if x > 0), default=T + 1)
-        for t in periods:
-            x, q = d.get(t, (0.0, 0))
-            notdue = sum(y for k, y, qk in series if k <= t < k + qk) if qmax > 0 else 0.0
-            has_lost = (not backlog) and (x > 0 or (qmax > 0 and t >= first))
-            out.append((c, p, t, x, q, pr, backlog, ci["unmet_penalty"],
-                        ci["backlog_cost"] if backlog else 0.0, notdue, backlog or qmax > 0,
-                        backlog and qmax > 0, has_lost))
-    orders = pd.DataFrame(out, columns=["customer", "product", "period", "quantity", "quoted",
-                                        "priority",
-                                        "backlog", "penalty", "backlog_cost", "notdue", "has_open",
-                                        "has_late", "has_lost"])
-    return classes_t, orders, base
-
-
-def requirements(orders: pd.DataFrame, balance: pd.DataFrame, bom, order, periods
-                 ) -> dict[tuple[str, int], float]:
-    """R[p,t]: most units of p that production in period t can still usefully make (units).
-
-    Own part: backlogged demand of the whole horizon (it may be served late), lost-sales
-    demand of periods k with k + quoted lead time >= t, end targets and the largest
-    safety-stock target of p at each node; plus, through the BOM, the parents' R times
-    the units of p per parent.
-    """
-    T = len(periods)
-    diff: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(T + 2))
-    for p, t, x, q, bl in records(orders, ["product", "period", "quantity", "quoted", "backlog"]):
-        if x > 0:  # usable by production in periods 1..last
-            last = T if bl else min(T, t + q)
-            diff[p][1] += x
-            diff[p][last + 1] -= x
-    own = {p: np.cumsum(a) for p, a in diff.items()}
-    extra: dict[str, float] = defaultdict(float)
-    bal1 = balance[balance["period"] == periods[0]]
-    for p, te, ss in records(bal1, ["product", "target_end", "safety_stock"]):
-        extra[p] += te + ss
-    parents: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for par, comps in bom.items():
-        for comp, q in comps:
-            parents[comp].append((par, q))
-    req: dict[tuple[str, int], float] = {}
-    for p in order:  # parents before components
-        for t in periods:
-            req[(p, t)] = (float(own[p][t]) if p in own else 0.0) + extra.get(p, 0.0) + sum(
-                q * req[(par, t)] for par, q in parents.get(p, []))
-    return req
-
-
-def _setups(net, opts, make, orders, balance, bom, order, nodes, factor) -> pd.DataFrame:
-    """Setup rows (plant, product, period) with big_m = min(hours bound, max(R, min_lot))."""
-    cols = ["plant", "product", "period", "cost", "time", "min_lot", "big_m"]
-    if not opts.setups:
-        return pd.DataFrame(columns=cols)
-    need = make[(make["setup_cost"] > 0) | (make["setup_time"] > 0) | (make["min_lot"] > 0)]
-    req = requirements(orders, balance, bom, order, list(net.periods))
-    cap = nodes["capacity"].to_dict()
-    otc = nodes["overtime_capacity"].to_dict()
-    rows = []
-    for i, p, t, sc, st, ml, use in records(need, ["plant", "product", "period", "setup_cost",
-                                                   "setup_time", "min_lot", "use"]):
-        f = factor.get((i, t), 1.0)
-        hours = (cap[i] + (otc[i] if opts.overtime else 0.0)) * f - st if _finite(cap[i]) \
-            else math.inf
-        hb = hours / use if use > 0 else (math.inf if hours >= 0 else 0.0)
-        big_m = max(0.0, min(hb, max(req.get((p, t), 0.0), ml)))
-        rows.append((i, p, t, sc, st, ml, big_m))
-    return pd.DataFrame(rows, columns=cols)
+    inv = balance[~balance["pull"]].reset_index(drop=True)
+    return PlanSets(
+        periods=periods, make=make, setup=setup, sub=sub, overtime=overtime, ship=ship,
+        balance=balance, inv=inv,
+        ss_short=inv[inv["safety_stock"] > 0].reset_index(drop=True),
+        orders=orders, open=orders[orders["has_open"]].reset_index(drop=True),
+        late=orders[orders["has_late"]].reset_index(drop=True),
+        lost=orders[orders["has_lost"]].reset_index(drop=True),
+        plant_cap=plant_cap, supplier_cap=supplier_cap, offer_cap=offer_cap,
+        throughput_cap=throughput_cap, lane_cap=lane_cap, storage_cap=storage_cap,
+        classes=classes, bom=bom, volume=volume, value=value, base_penalty=base,
+        ss_penalty=float(base / T if ss_pen is None else ss_pen),
+        carbon_price=float(net.params.get("carbon_price") or 0.0) if opts.co2 else 0.0,
+        co2_cap=None if co2_cap is None else float(co2_cap))

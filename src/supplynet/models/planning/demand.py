@@ -1,0 +1,176 @@
+"""Customer orders, unmet-demand penalties and what production can usefully make.
+
+The order rows (customer, product, period) of the plan with their class terms, the base
+penalty when the instance sets none, and the setup rows whose big-M comes from the
+remaining requirements (models/planning.md, "Penalties" and "setup_forcing").
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from ...errors import InstanceError
+from .._sets import records
+from .options import PlanOptions
+
+
+def finite(x) -> bool:
+    """True for a finite int or float (NaN, inf and None are not)."""
+    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def derived_penalty(net, bom: dict, order: list[str]) -> float:
+    """10 x an upper bound on what one delivered unit can cost, + 1 (money/unit).
+
+    The bound: the dearest way to obtain each product (purchase, subcontract, or
+    production plus its components, rolled up through the BOM), plus the dearest lane
+    cost and handling times the number of nodes (no path is longer), plus carbon.
+    """
+    sup, prod = net.table("supply"), net.table("production")
+    cost: dict[str, float] = defaultdict(float)
+    for p, c in zip(sup["product"].tolist(), sup["price"].tolist(), strict=True):
+        cost[p] = max(cost[p], c)
+    for p, c, s in zip(prod["product"].tolist(), prod["cost"].tolist(),
+                       prod["subcontract_cost"].tolist(), strict=True):
+        cost[p] = max(cost[p], c, s if finite(s) else 0.0)
+    for p in reversed(order):  # components first
+        cost[p] = max(cost[p], cost[p] + sum(q * cost[c] for c, q in bom.get(p, [])))
+    lanes, nodes = net.table("lanes"), net.table("nodes")
+    carbon = float(net.params.get("carbon_price") or 0.0)
+    lane = max([c + carbon * e for c, e in zip(lanes["cost"].tolist(), lanes["co2"].tolist(),
+                                                strict=True)], default=0.0)
+    handling = max(nodes["handling_cost"].tolist(), default=0.0)
+    worst = max(cost.values(), default=0.0)
+    co2 = max(sup["co2"].tolist() + prod["co2"].tolist(), default=0.0) * carbon
+    return 10.0 * (worst + co2 + (lane + handling) * max(len(nodes), 1)) + 1.0
+
+
+def order_rows(net, opts: PlanOptions, bom: dict, order: list[str], periods: list[int]
+               ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """(classes, orders, base penalty): one order row per customer, product and period.
+
+    ``classes``: priority, unmet_penalty (money/unit), backlog, backlog_cost (money/unit/period),
+    min_fill_rate (share). ``orders``: customer, product, period, quantity (units), quoted
+    (periods), priority, backlog, penalty, backlog_cost, notdue (units), and has_open,
+    has_late, has_lost: which order variables exist on the row.
+    """
+    T = len(periods)
+    dem = net.table("demand")
+    bad = dem[(dem["period"] < 1) | (dem["period"] > T)]
+    if len(bad):
+        raise InstanceError([f"demand (customer={c}, product={p}, period={t}): period outside 1..{T}"
+                             for c, p, t in records(bad, ["customer", "product", "period"])])
+    dem = dem.groupby(["customer", "product", "period"], sort=False, as_index=False).agg(
+        quantity=("quantity", "sum"), q=("quoted_lead_time", "max"), priority=("priority", "first"))
+    classes = net.table("customer_classes").drop_duplicates("priority").set_index("priority")
+    base = net.params.get("unmet_penalty")
+    base = float(base) if base is not None else derived_penalty(net, bom, order)
+    pair_prio: dict[tuple[str, str], str] = {}
+    problems = []
+    for c, p, pr in records(dem, ["customer", "product", "priority"]):
+        if pair_prio.setdefault((c, p), pr) != pr:
+            problems.append(f"demand (customer={c}, product={p}): rows name different priority "
+                            f"classes ({pair_prio[(c, p)]!r}, {pr!r}); one class per customer "
+                            f"and product")
+    if problems:
+        raise InstanceError(sorted(set(problems)))
+    names = sorted(set(pair_prio.values()) | set(classes.index.tolist()))
+    cls = []
+    for pr in names:
+        row = classes.loc[pr] if pr in classes.index else None
+        pen = float(row["unmet_penalty"]) if row is not None else math.nan
+        backlog = bool(row["backlog"]) if row is not None else True
+        if opts.backlog is not None:
+            backlog = bool(opts.backlog)
+        cls.append({"priority": pr, "unmet_penalty": pen if math.isfinite(pen) else base,
+                    "backlog": backlog,
+                    "backlog_cost": float(row["backlog_cost"]) if row is not None else 0.0,
+                    "min_fill_rate": float(row["min_fill_rate"]) if row is not None else 0.0})
+    classes_t = pd.DataFrame(cls, columns=["priority", "unmet_penalty", "backlog", "backlog_cost",
+                                           "min_fill_rate"])
+    cinfo = classes_t.set_index("priority").to_dict("index")
+    qty = {(c, p, int(t)): (float(x), int(q)) for c, p, t, x, q in
+           records(dem, ["customer", "product", "period", "quantity", "q"])}
+    by_pair: dict[tuple[str, str], list[tuple[int, float, int]]] = defaultdict(list)
+    for (c, p, t), (x, q) in qty.items():
+        by_pair[(c, p)].append((t, x, q))
+    out = []
+    for (c, p), pr in pair_prio.items():
+        ci = cinfo[pr]
+        backlog = ci["backlog"]
+        series = sorted(by_pair[(c, p)])
+        d = {t: (x, q) for t, x, q in series}
+        qmax = max(q for _t, _x, q in series)
+        first = min((t for t, x, _q in series if x > 0), default=T + 1)
+        for t in periods:
+            x, q = d.get(t, (0.0, 0))
+            notdue = sum(y for k, y, qk in series if k <= t < k + qk) if qmax > 0 else 0.0
+            has_lost = (not backlog) and (x > 0 or (qmax > 0 and t >= first))
+            out.append((c, p, t, x, q, pr, backlog, ci["unmet_penalty"],
+                        ci["backlog_cost"] if backlog else 0.0, notdue, backlog or qmax > 0,
+                        backlog and qmax > 0, has_lost))
+    orders = pd.DataFrame(out, columns=["customer", "product", "period", "quantity", "quoted",
+                                        "priority",
+                                        "backlog", "penalty", "backlog_cost", "notdue", "has_open",
+                                        "has_late", "has_lost"])
+    return classes_t, orders, base
+
+
+def requirements(orders: pd.DataFrame, balance: pd.DataFrame, bom, order, periods
+                 ) -> dict[tuple[str, int], float]:
+    """R[p,t]: most units of p that production in period t can still usefully make (units).
+
+    Own part: backlogged demand of the whole horizon (it may be served late), lost-sales
+    demand of periods k with k + quoted lead time >= t, end targets and the largest
+    safety-stock target of p at each node; plus, through the BOM, the parents' R times
+    the units of p per parent.
+    """
+    T = len(periods)
+    diff: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(T + 2))
+    for p, t, x, q, bl in records(orders, ["product", "period", "quantity", "quoted", "backlog"]):
+        if x > 0:  # usable by production in periods 1..last
+            last = T if bl else min(T, t + q)
+            diff[p][1] += x
+            diff[p][last + 1] -= x
+    own = {p: np.cumsum(a) for p, a in diff.items()}
+    extra: dict[str, float] = defaultdict(float)
+    bal1 = balance[balance["period"] == periods[0]]
+    for p, te, ss in records(bal1, ["product", "target_end", "safety_stock"]):
+        extra[p] += te + ss
+    parents: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for par, comps in bom.items():
+        for comp, q in comps:
+            parents[comp].append((par, q))
+    req: dict[tuple[str, int], float] = {}
+    for p in order:  # parents before components
+        for t in periods:
+            req[(p, t)] = (float(own[p][t]) if p in own else 0.0) + extra.get(p, 0.0) + sum(
+                q * req[(par, t)] for par, q in parents.get(p, []))
+    return req
+
+
+def setup_rows(net, opts: PlanOptions, make: pd.DataFrame, orders: pd.DataFrame,
+               balance: pd.DataFrame, bom: dict, order: list[str], nodes: pd.DataFrame,
+               factor: dict) -> pd.DataFrame:
+    """Setup rows (plant, product, period) with big_m = min(hours bound, max(R, min_lot))."""
+    cols = ["plant", "product", "period", "cost", "time", "min_lot", "big_m"]
+    if not opts.setups:
+        return pd.DataFrame(columns=cols)
+    need = make[(make["setup_cost"] > 0) | (make["setup_time"] > 0) | (make["min_lot"] > 0)]
+    req = requirements(orders, balance, bom, order, list(net.periods))
+    cap = nodes["capacity"].to_dict()
+    otc = nodes["overtime_capacity"].to_dict()
+    rows = []
+    for i, p, t, sc, st, ml, use in records(need, ["plant", "product", "period", "setup_cost",
+                                                   "setup_time", "min_lot", "use"]):
+        f = factor.get((i, t), 1.0)
+        hours = (cap[i] + (otc[i] if opts.overtime else 0.0)) * f - st if finite(cap[i]) \
+            else math.inf
+        hb = hours / use if use > 0 else (math.inf if hours >= 0 else 0.0)
+        big_m = max(0.0, min(hb, max(req.get((p, t), 0.0), ml)))
+        rows.append((i, p, t, sc, st, ml, big_m))
+    return pd.DataFrame(rows, columns=cols)

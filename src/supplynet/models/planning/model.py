@@ -1,0 +1,46 @@
+"""Build the planning model: the typed sets, then each family in turn (no solve)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+
+from .._sets import Built
+from . import constraints as pc
+from .costs import add_objective
+from .options import PlanOptions
+from .sets import build_sets
+
+
+def build(net, o: PlanOptions | None = None) -> Built:
+    """Build the planning model over ``net`` (models/planning.md); returns Built(model, sets).
+
+    ``sets`` is the ``PlanSets`` the families were declared over; the objective is money
+    per horizon. Options that are off add no family.
+    """
+    o = o or PlanOptions()
+    with PauseGC():
+        s = build_sets(net, o)
+        m = pyo.ConcreteModel(name=f"plan {net.name}")
+        pc.add_variables(m, s, o)
+        pc.add_inventory_balance(m, s, o)
+        pc.add_order_balance(m, s, o)
+        pc.add_late_backlog(m, s, o)
+        pc.add_production_capacity(m, s, o)
+        pc.add_supplier_capacity(m, s, o)
+        pc.add_supply_capacity(m, s, o)
+        pc.add_throughput_capacity(m, s, o)
+        pc.add_lane_capacity(m, s, o)
+        if o.storage:
+            pc.add_storage_capacity(m, s, o)
+        if o.setups:
+            pc.add_setup_forcing(m, s, o)
+            pc.add_min_lot(m, s, o)
+        if o.safety_stock:
+            pc.add_safety_stock(m, s, o)
+        if o.min_fill_rates:
+            pc.add_min_fill_rate(m, s, o)
+        if o.co2 and s.co2_cap is not None:
+            pc.add_co2_cap(m, s, o)
+        add_objective(m, s, o)
+    return Built(m, s)

@@ -1,0 +1,58 @@
+"""The options of the planning model (``PlanOptions``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyomo.environ as pyo
+
+from ...errors import OptionsError
+
+
+@dataclass
+class PlanOptions:
+    """What the plan includes. An option that is off adds no variables or constraints.
+
+    Attributes:
+        setups: True gives a MIP with setup binaries (setup cost, setup time, min lot);
+            False an LP without them.
+        backlog: None = per customer class (customer_classes.backlog); True = all unmet
+            demand is backlogged; False = all unmet demand is lost.
+        overtime: allow overtime hours at plants (node overtime_capacity / overtime_cost).
+        subcontracting: allow buying products into plants at production.subcontract_cost.
+        storage: enforce node storage_capacity (volume).
+        safety_stock: soft safety-stock targets of the stock table (shortfall penalised).
+        min_fill_rates: impose customer_classes.min_fill_rate as hard constraints.
+        co2: carbon price in the objective and the co2_cap constraint (instance params).
+        extra_constraints: hook ``f(model, net)`` called after the build, before the solve.
+        include_candidates: let the plan use candidate facilities (default: only open and
+            existing ones; closed ones never).
+        safety_stock_penalty: money per unit and period of safety-stock shortfall (None =
+            the base unmet penalty / number of periods).
+        warm_start: with setups and no ``mip_start``, solve the LP relaxation first and
+            hand HiGHS its rounded-up setups (setup wherever the relaxation produces) as a
+            start; its time counts in solve_seconds and in the time limit.
+    """
+
+    setups: bool = False
+    backlog: bool | None = None
+    overtime: bool = True
+    subcontracting: bool = True
+    storage: bool = True
+    safety_stock: bool = True
+    min_fill_rates: bool = True
+    co2: bool = True
+    extra_constraints: Callable[[pyo.ConcreteModel, Any], None] | None = None
+    include_candidates: bool = False
+    safety_stock_penalty: float | None = None
+    warm_start: bool = True
+
+    def __post_init__(self) -> None:
+        if self.backlog not in (None, True, False):
+            raise OptionsError(f"backlog must be None, True or False, got {self.backlog!r}")
+        if self.extra_constraints is not None and not callable(self.extra_constraints):
+            raise OptionsError("extra_constraints must be a function f(model, net)")
+        if self.safety_stock_penalty is not None and not self.safety_stock_penalty >= 0:
+            raise OptionsError("safety_stock_penalty must be >= 0 (money per unit and period)")
