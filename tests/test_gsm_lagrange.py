@@ -148,7 +148,7 @@ def test_narrowed_bounds_keep_the_optimum():
         assert (cut.pair_a <= small.si_max[cut.pair_k]).all()
         used = (cut.pair_a == SI[cut.pair_k]) & (cut.pair_b == S[cut.pair_k])
         assert used.sum() == data.n
-        m, _ = build(small, core, idx=cut)
+        m = build(small, core, idx=cut).model
         assert solve_model(m, SolveOptions()).objective == pytest.approx(want, rel=1e-6)
         checked += 1
     assert checked >= 12

@@ -236,7 +236,7 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
             continue
         every = np.ones(data.n, dtype=bool)
         idx = pair_table(data, every)
-        m, _ = build(data, every, idx=idx)
+        m = build(data, every, idx=idx).model
         cm = compile_model(m)
         cm.integer[:] = False
         h = make_highs(SolveOptions())
@@ -333,7 +333,7 @@ def test_levels_give_the_whole_range_lp_and_mip_after_fixing():
         start = (idx.pair_a == SI[idx.pair_k]) & (idx.pair_b == S[idx.pair_k])
         got_lp = lp_bound(data, every, idx, start, SolveOptions(), batch=2)[0]
         assert got_lp == pytest.approx(want_lp, rel=1e-7, abs=1e-7)
-        m, _ = build(data, every, idx=idx)
+        m = build(data, every, idx=idx).model
         assert solve_model(m).objective == pytest.approx(want_mip, rel=1e-7, abs=1e-7)
         checked += 1
         exact += bool(data.exact_si.any())

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from shared_data import shared_data
 
 import supplynet as sn
-from supplynet.io import shipped_instances
+from supplynet.io import instances_dir, shipped_instances
 
 DATA = shared_data("orlib")
 needs_orlib = pytest.mark.skipif(not (DATA / "cap41.txt").exists(), reason="no OR-Library data")
@@ -73,6 +73,25 @@ def test_shipped_instances_are_listed_and_valid():
     for name in ("juice", "assembly"):
         net = sn.load_instance(name)
         assert net.name == name and net.problems() == []
+
+
+def test_shipped_instances_are_package_data():
+    """They live inside the package (so a wheel carries them), every file of them is matched by
+    pyproject's package-data, and the repository's instances/ is a link to them."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    assert instances_dir() == Path(sn.__file__).resolve().parent / "instances"
+    assert (root / "instances").resolve() == instances_dir()
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["supplynet"]
+    files = [f.relative_to(instances_dir().parent).as_posix()
+             for f in instances_dir().rglob("*") if f.is_file() and "__pycache__" not in f.parts]
+    assert any(f.endswith("juice/nodes.csv") for f in files)
+    missed = [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)]
+    assert missed == []
+    assert sn.load_instance("juice").equals(sn.read(root / "instances" / "juice"))
 
 
 @settings(max_examples=6, deadline=None)

@@ -288,7 +288,7 @@ class Network:
 
     def write(self, path: str, **kwargs: Any):
         """Write as a folder (instance.yaml + CSVs) or, for a .xlsx path, one workbook."""
-        from .io import write
+        from .io.writing import write  # the writers sit below Network; the readers above it
 
         return write(self, path, **kwargs)
 

@@ -7,6 +7,21 @@ from collections import defaultdict, deque
 import pandas as pd
 
 
+def bom_rows(net) -> list[tuple[str, str, float]]:
+    """(parent, component, units of component per unit of parent), one per bom row, in order."""
+    bom = net.table("bom")
+    return [(par, comp, float(q)) for par, comp, q in zip(
+        bom["parent"].tolist(), bom["component"].tolist(), bom["quantity"].tolist(), strict=True)]
+
+
+def bom_children(net) -> dict[str, list[tuple[str, float]]]:
+    """The BOM adjacency: {parent: [(component, units per unit of parent), ...]}, in row order."""
+    out: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for parent, comp, q in bom_rows(net):
+        out[parent].append((comp, q))
+    return dict(out)
+
+
 def _reach(adjacency: dict[str, list[str]], starts: set[str], passable: set[str]) -> set[str]:
     """Nodes reachable from ``starts`` along ``adjacency``, moving on only through ``passable``."""
     seen = set(starts)
@@ -54,12 +69,12 @@ def product_lanes(net) -> pd.DataFrame:
     dem = net.table("demand")
     for c, p in set(zip(dem["customer"].tolist(), dem["product"].tolist(), strict=True)):
         sinks[p].add(c)
-    bom = net.table("bom")
     made_at: dict[str, set[str]] = defaultdict(set)
     for pl, p in zip(prod["plant"].tolist(), prod["product"].tolist(), strict=True):
         made_at[p].add(pl)
-    for parent, comp in zip(bom["parent"].tolist(), bom["component"].tolist(), strict=True):
-        sinks[comp] |= made_at.get(parent, set())
+    for parent, comps in bom_children(net).items():
+        for comp, _ in comps:
+            sinks[comp] |= made_at.get(parent, set())
 
     rows_o, rows_d, rows_p = [], [], []
     for p in net.table("products")["id"].tolist():

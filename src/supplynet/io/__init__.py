@@ -2,9 +2,11 @@
 
 * ``read(path)``: a folder (``instance.yaml`` + one CSV per table, see ``folder``), the
   ``instance.yaml`` inside one, or an ``.xlsx`` workbook (see ``excel``).
-* ``write(net, path)``: a path ending in ``.xlsx`` gives a workbook, anything else a folder.
+* ``write(net, path)``: a path ending in ``.xlsx`` gives a workbook, anything else a folder
+  (see ``writing``).
 * ``read_orlib_cap(path, capacity=None)``: OR-Library capacitated warehouse location files.
-* ``load_instance(name)``: an instance shipped in the repository's ``instances/`` folder.
+* ``load_instance(name)``: an instance shipped with the package (``supplynet/instances/``,
+  package data; the repository's ``instances/`` is a link to it).
 """
 
 from __future__ import annotations
@@ -12,15 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InstanceError
-from .excel import read_excel, write_excel
-from .folder import PARAMS_FILE, read_folder, write_folder
+from .excel import read_excel
+from .folder import read_folder
 from .orlib import read_orlib_cap
+from .writing import EXCEL_SUFFIXES, PARAMS_FILE, write
 
 __all__ = ["read", "write", "read_orlib_cap", "load_instance", "instances_dir",
            "shipped_instances"]
-
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-
 
 def read(path: str | Path):
     """Read an instance: a folder, its ``instance.yaml``, or an ``.xlsx`` workbook.
@@ -52,21 +52,13 @@ def read(path: str | Path):
                         f"CSV files, or an .xlsx workbook)", source=str(p))
 
 
-def write(net, path: str | Path) -> Path:
-    """Write ``net`` as a workbook (path ending in ``.xlsx``) or as a folder; returns the path."""
-    p = Path(path)
-    if p.suffix.lower() in EXCEL_SUFFIXES:
-        return write_excel(net, p)
-    return write_folder(net, p)
-
-
 def instances_dir() -> Path:
-    """The repository's ``instances/`` folder (next to ``src/``)."""
-    return Path(__file__).resolve().parents[3] / "instances"
+    """The folder of the shipped instances: ``instances/`` inside the installed package."""
+    return Path(__file__).resolve().parents[1] / "instances"
 
 
 def shipped_instances() -> list[str]:
-    """Names of the instances shipped in ``instances/``."""
+    """Names of the shipped instances (``juice``, ``assembly``, ...)."""
     d = instances_dir()
     if not d.is_dir():
         return []
@@ -80,6 +72,6 @@ def load_instance(name: str):
     if name not in names:
         d = instances_dir()
         where = (f"instances are {', '.join(names)}" if names else
-                 f"no instances folder found at {d} (load_instance works from a source checkout)")
+                 f"no instances folder found at {d} (the package was installed without its data)")
         raise InstanceError(f"unknown instance {name!r}: {where}")
     return read_folder(instances_dir() / name)

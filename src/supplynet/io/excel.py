@@ -1,4 +1,4 @@
-"""An instance as one Excel workbook (.xlsx).
+"""Reading an instance from one Excel workbook (.xlsx); writing is in ``writing``.
 
 Each table is a sheet named after it (``nodes``, ``lanes``, ``demand``, ...) with a header
 row of column names, exactly as the CSVs of the folder format; optional tables may be
@@ -15,7 +15,6 @@ absent. The global parameters are the sheet ``params`` with two columns, ``name`
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -25,59 +24,17 @@ import yaml
 
 from ..errors import InstanceError
 from ..schema import PARAMS, TABLES
-from .folder import _plain, table_to_write
-
-PARAMS_SHEET = "params"
-_YAML_START = ("[", "{", '"')
-
-
-def _param_rows(params: dict[str, Any], path: Path) -> list[tuple[str, Any]]:
-    rows: list[tuple[str, Any]] = []
-    for name, value in _plain(dict(params)).items():
-        items = ([(f"{name}.{k}", v) for k, v in value.items()] if isinstance(value, dict)
-                 else [(name, value)])
-        for key, v in items:
-            try:
-                rows.append((key, _cell(v)))
-            except yaml.YAMLError:
-                raise InstanceError(f"parameter {key} = {v!r} cannot be written to sheet "
-                                    f"{PARAMS_SHEET!r}: use numbers, text, true/false, lists or "
-                                    f"mappings", source=str(path)) from None
-    return rows
-
-
-def _cell(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, str):
-        if value == "" or value.startswith(_YAML_START):
-            return json.dumps(value)
-        return value
-    return yaml.safe_dump(value, default_flow_style=True).strip()
+from .writing import PARAMS_SHEET, YAML_START
 
 
 def _uncell(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, str) and value.startswith(_YAML_START):
+    if isinstance(value, str) and value.startswith(YAML_START):
         return yaml.safe_load(value)
     if hasattr(value, "item"):
         value = value.item()
     return value
-
-
-def write_excel(net, path: Path) -> Path:
-    """Write every non-empty table as a sheet and the parameters as sheet ``params``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = _param_rows(net.params, path)
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        pd.DataFrame(rows, columns=["name", "value"], dtype=object).to_excel(
-            xw, sheet_name=PARAMS_SHEET, index=False)
-        for name in TABLES:
-            df = table_to_write(net, name)
-            if df is not None:
-                df.to_excel(xw, sheet_name=name, index=False)
-    return path
 
 
 def _read_params_sheet(df: pd.DataFrame, path: Path) -> dict[str, Any]:

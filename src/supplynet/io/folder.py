@@ -21,8 +21,7 @@ import yaml
 
 from ..errors import InstanceError
 from ..schema import TABLES
-
-PARAMS_FILE = "instance.yaml"
+from .writing import PARAMS_FILE
 
 
 # ------------------------------------------------------------------------- reading
@@ -125,62 +124,3 @@ def read_folder(path: Path):
                             source=str(path))
     params.setdefault("name", path.name)
     return Network.from_tables(tables, params=params)
-
-
-# ------------------------------------------------------------------------- writing
-def _plain(value: Any) -> Any:
-    """Parameters as plain YAML-safe Python values (numpy scalars -> Python)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()
-    return value
-
-
-def _yaml_safe(value: Any) -> bool:
-    try:
-        yaml.safe_dump(value)
-        return True
-    except yaml.YAMLError:
-        return False
-
-
-def table_to_write(net, name: str) -> pd.DataFrame | None:
-    """The typed table as written (all schema columns, extra columns kept), None if empty."""
-    if not net.has_table(name):
-        return None
-    df = net.table(name)
-    return df if len(df) else None
-
-
-def write_folder(net, path: Path) -> Path:
-    """Write ``instance.yaml`` and one CSV per non-empty table into folder ``path``.
-
-    CSVs of tables that are empty in ``net`` are removed from the folder so that reading
-    it back gives the same network. Floats are written with full precision (``repr``).
-    """
-    if path.exists() and not path.is_dir():
-        raise InstanceError(f"{path}: exists and is not a folder", source=str(path))
-    path.mkdir(parents=True, exist_ok=True)
-    params = _plain(dict(net.params))
-    try:
-        text = yaml.safe_dump(params, sort_keys=False, allow_unicode=True,
-                              default_flow_style=False)
-    except yaml.YAMLError:
-        bad = [k for k, v in params.items() if not _yaml_safe(v)]
-        raise InstanceError(f"parameter(s) {', '.join(bad)} cannot be written to {PARAMS_FILE}: "
-                            f"use numbers, text, true/false, lists or mappings",
-                            source=str(path)) from None
-    (path / PARAMS_FILE).write_text(text, encoding="utf-8")
-    for name in TABLES:
-        f = path / f"{name}.csv"
-        df = table_to_write(net, name)
-        if df is None:
-            if f.exists():
-                f.unlink()
-            continue
-        df.to_csv(f, index=False, lineterminator="\n", na_rep="")
-    return path
-

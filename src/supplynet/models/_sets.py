@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from .. import views
 from ..errors import InstanceError
 from ..schema import LANE_SEPARATOR
 
@@ -98,11 +99,9 @@ def holding_rates(net) -> dict[str, float]:
 
 
 def bom_children(net) -> dict[str, list[tuple[str, float]]]:
-    """{parent: [(component, units per unit of parent), ...]}."""
-    out: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for parent, comp, q in records(net.table("bom"), ["parent", "component", "quantity"]):
-        out[parent].append((comp, float(q)))
-    return dict(out)
+    """{parent: [(component, units per unit of parent), ...]}: ``views.bom_children``, the one
+    BOM adjacency (validation and the views use it too, and sit below the models)."""
+    return views.bom_children(net)
 
 
 def bom_order(net) -> list[str]:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..schema import LANE_SEPARATOR, TABLES
-from .spec import COST_KINDS, MULTI_PERIOD_MODELS, Scenario, _as_list, _periods, lane_id
+from .fields import COST_KINDS, MULTI_PERIOD_MODELS, as_list, lane_id, parse_periods
+
+if TYPE_CHECKING:  # spec calls this module from Scenario.check / Scenario.apply
+    from .spec import Scenario
 
 
 def _names(x: Any) -> list[str]:
-    return [str(v) for v in _as_list(x)]
+    return [str(v) for v in as_list(x)]
 
 
 def _key_mask(df: pd.DataFrame, table: str, key: Mapping[str, Any]) -> np.ndarray:
@@ -39,7 +42,7 @@ def _demand_mask(net, d: Mapping[str, Any]) -> np.ndarray:
         region = dict(zip(nodes["id"].tolist(), nodes["region"].tolist(), strict=True))
         want = set(_names(d["region"]))
         mask &= np.array([region.get(c) in want for c in dem["customer"].tolist()], dtype=bool)
-    rng = _periods(d.get("periods"), "", [])
+    rng = parse_periods(d.get("periods"), "", [])
     if rng is not None:
         per = dem["period"].to_numpy()
         mask &= (per >= rng[0]) & (per <= rng[1])
@@ -60,7 +63,7 @@ def check(sc: Scenario, net) -> list[str]:
                                                         lanes["destination"].tolist(), strict=True)}
 
     def period_range(spec, w):
-        rng = _periods(spec, w, p)
+        rng = parse_periods(spec, w, p)
         if rng is not None and (rng[0] < periods[0] or rng[1] > periods[-1]):
             p.append(f"{w}: periods {list(rng)} outside the horizon {periods[0]}..{periods[-1]}")
 
@@ -129,7 +132,7 @@ def _scale(df: pd.DataFrame, mask: np.ndarray, col: str, share: float) -> None:
 
 def _disrupt(t: _Tables, net, d: Mapping[str, Any], model: str) -> None:
     periods = net.periods
-    rng = _periods(d.get("periods"), "", []) or (periods[0], periods[-1])
+    rng = parse_periods(d.get("periods"), "", []) or (periods[0], periods[-1])
     factor = float(d.get("capacity_factor", 0.0))
     element = str(d["node"]) if "node" in d else lane_id(d["lane"])
     if model in MULTI_PERIOD_MODELS:

@@ -26,7 +26,6 @@ share is 0 and stays unlimited otherwise. Node capacities scaled: the node's
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -38,60 +37,16 @@ import pandas as pd
 import yaml
 
 from ..errors import InstanceError
-from ..schema import LANE_SEPARATOR, PARAMS, TABLES
-
-# cost kind -> (table, column) multiplied; "params" names an instance parameter
-COST_KINDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "transport": (("lanes", "cost"),),
-    "purchase": (("supply", "price"),),
-    "production": (("production", "cost"),),
-    "fixed": (("nodes", "fixed_cost"), ("capacity_levels", "fixed_cost")),
-    "capacity_levels": (("capacity_levels", "fixed_cost"),),
-    "make_fixed": (("production", "fixed_cost"),),
-    "lane_fixed": (("lanes", "fixed_cost"),),
-    "handling": (("nodes", "handling_cost"),),
-    "closing": (("nodes", "closing_cost"),),
-    "overtime": (("nodes", "overtime_cost"),),
-    "setup": (("production", "setup_cost"),),
-    "subcontract": (("production", "subcontract_cost"),),
-    "backlog": (("customer_classes", "backlog_cost"),),
-    "unmet_penalty": (("customer_classes", "unmet_penalty"), ("params", "unmet_penalty")),
-    "holding": (("nodes", "holding_rate"), ("params", "holding_rate")),
-    "carbon": (("params", "carbon_price"),),
-}
-MULTI_PERIOD_MODELS = frozenset({"plan"})
-DEMAND_FIELDS = ("factor", "customer", "region", "product", "periods")
-DISRUPT_FIELDS = ("node", "lane", "periods", "capacity_factor")
-SET_FIELDS = ("table", "key", "column", "value", "factor")
-
-
-def _as_list(x: Any) -> list:
-    if x is None:
-        return []
-    if isinstance(x, (list, tuple)):
-        return list(x)
-    return [x]
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(float(x))
-
-
-def _periods(spec: Any, where: str, problems: list[str]) -> tuple[int, int] | None:
-    """None (whole horizon), an int or [first, last] -> (first, last)."""
-    if spec is None:
-        return None
-    items = _as_list(spec.values() if isinstance(spec, Mapping) else spec)
-    if len(items) == 1:
-        items = items * 2
-    if len(items) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                                  for v in items):
-        problems.append(f"{where}: periods={spec!r} must be a period or [first, last]")
-        return None
-    if items[1] < items[0]:
-        problems.append(f"{where}: periods={spec!r}: last period is before the first")
-        return None
-    return int(items[0]), int(items[1])
+from ..schema import PARAMS, TABLES
+from .fields import (
+    COST_KINDS,
+    DEMAND_FIELDS,
+    DISRUPT_FIELDS,
+    SET_FIELDS,
+    as_list,
+    is_number,
+    parse_periods,
+)
 
 
 @dataclass
@@ -112,13 +67,13 @@ class Scenario:
 
     def __post_init__(self) -> None:
         # shorthands: demand=1.2, disrupt="S1", open="P2", a single dict for a list
-        if _is_number(self.demand):
+        if is_number(self.demand):
             self.demand = [{"factor": self.demand}]
-        self.demand = [dict(d) for d in _as_list(self.demand)]
-        self.disrupt = [{"node": d} if isinstance(d, str) else dict(d) for d in _as_list(self.disrupt)]
-        self.set = [dict(s) for s in _as_list(self.set)]
-        self.open = [str(n) for n in _as_list(self.open)]
-        self.close = [str(n) for n in _as_list(self.close)]
+        self.demand = [dict(d) for d in as_list(self.demand)]
+        self.disrupt = [{"node": d} if isinstance(d, str) else dict(d) for d in as_list(self.disrupt)]
+        self.set = [dict(s) for s in as_list(self.set)]
+        self.open = [str(n) for n in as_list(self.open)]
+        self.close = [str(n) for n in as_list(self.close)]
         self.costs = dict(self.costs or {})
         self.params = dict(self.params or {})
         problems = self._structure_problems()
@@ -134,9 +89,9 @@ class Scenario:
             w = f"demand[{i}]"
             p += [f"{w}: unknown field {k!r} (fields: {', '.join(DEMAND_FIELDS)})"
                   for k in d if k not in DEMAND_FIELDS]
-            if not _is_number(d.get("factor")) or d["factor"] < 0:
+            if not is_number(d.get("factor")) or d["factor"] < 0:
                 p.append(f"{w}: factor={d.get('factor')!r} must be a number >= 0")
-            _periods(d.get("periods"), w, p)
+            parse_periods(d.get("periods"), w, p)
         for i, d in enumerate(self.disrupt):
             w = f"disrupt[{i}]"
             p += [f"{w}: unknown field {k!r} (fields: {', '.join(DISRUPT_FIELDS)})"
@@ -144,17 +99,17 @@ class Scenario:
             if ("node" in d) == ("lane" in d):
                 p.append(f"{w}: give exactly one of node or lane")
             f = d.get("capacity_factor", 0.0)
-            if not _is_number(f) or not 0 <= f <= 1:
+            if not is_number(f) or not 0 <= f <= 1:
                 p.append(f"{w}: capacity_factor={f!r} must be in [0, 1]")
-            _periods(d.get("periods"), w, p)
+            parse_periods(d.get("periods"), w, p)
         for kind, f in self.costs.items():
             if kind not in COST_KINDS:
                 p.append(f"costs: unknown kind {kind!r} (kinds: {', '.join(COST_KINDS)})")
-            elif not _is_number(f) or f < 0:
+            elif not is_number(f) or f < 0:
                 p.append(f"costs: {kind}={f!r} must be a number >= 0")
         for name in ("carbon_price", "co2_cap"):
             v = getattr(self, name)
-            if v is not None and (not _is_number(v) or v < 0):
+            if v is not None and (not is_number(v) or v < 0):
                 p.append(f"{name}={v!r} must be a number >= 0")
         p += [f"params: unknown parameter {k!r} (parameters: {', '.join(PARAMS)})"
               for k in self.params if k not in PARAMS]
@@ -232,7 +187,7 @@ def _set_structure(s: Mapping, w: str) -> list[str]:
     if ("value" in s) == ("factor" in s):
         p.append(f"{w}: give exactly one of value or factor")
     elif "factor" in s:
-        if schema.columns[col].dtype not in ("float", "int") or not _is_number(s["factor"]):
+        if schema.columns[col].dtype not in ("float", "int") or not is_number(s["factor"]):
             p.append(f"{w}: factor applies to a number column with a number factor")
     else:
         p += _value_problem(schema.columns[col].dtype, s["value"], f"{w}: {table}.{col}")
@@ -312,13 +267,6 @@ def write_scenarios(scenarios: Iterable[Scenario], path: str | Path) -> Path:
     data = [s.to_dict() for s in scenarios]
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
-
-
-def lane_id(spec: Any) -> str:
-    """'A->B' from 'A->B' or [A, B]."""
-    if isinstance(spec, (list, tuple)) and len(spec) == 2:
-        return f"{spec[0]}{LANE_SEPARATOR}{spec[1]}"
-    return str(spec)
 
 
 def scenario_table(scenarios: Iterable[Scenario]) -> pd.DataFrame:

@@ -32,13 +32,14 @@ import numpy as np
 from ..errors import InstanceError
 from ..schema import LANE_SEPARATOR, NODE_KINDS, NODE_STATUSES, PRODUCT_KINDS, STOCK_MODES, TABLES
 from ..tables import row_label
+from ..views import bom_children
 from .periods import (
     PERIOD_COLUMNS,
-    _check_outage_elements,
-    _check_period_columns,
-    _check_periods,
+    check_outage_elements,
+    check_period_columns,
+    check_periods,
 )
-from .rows import LIMIT, _num_values, _present, _Problems, _str_values
+from .rows import LIMIT, Problems, num_values, present, str_values
 
 MAX_CYCLES = 10
 
@@ -68,7 +69,7 @@ ALLOWED_VALUES = {("nodes", "kind"): NODE_KINDS, ("nodes", "status"): NODE_STATU
 
 
 # ------------------------------------------------------------------------- checks
-def _check_params(net, out: _Problems) -> None:
+def _check_params(net, out: Problems) -> None:
     p = net.params
 
     def number(name: str, optional: bool) -> None:
@@ -100,17 +101,17 @@ def _check_params(net, out: _Problems) -> None:
         out.add(f"parameter units={units!r} must be a mapping such as {{money: EUR}}")
 
 
-def _check_required_tables(net, out: _Problems) -> None:
+def _check_required_tables(net, out: Problems) -> None:
     for name, schema in TABLES.items():
         if not schema.optional and len(net.table(name)) == 0:
             out.add(f"table {name} is empty: an instance needs at least one row in it")
 
 
-def _check_duplicates(net, out: _Problems) -> None:
+def _check_duplicates(net, out: Problems) -> None:
     for name, schema in TABLES.items():
         df = net.table(name)
         key = list(schema.key)
-        if len(df) < 2 or not all(_present(net, name, k) for k in key):
+        if len(df) < 2 or not all(present(net, name, k) for k in key):
             continue
         dup = df.duplicated(key, keep="first").to_numpy()
         if not dup.any():
@@ -125,18 +126,18 @@ def _check_duplicates(net, out: _Problems) -> None:
                  f"the {what} repeats an earlier row")
 
 
-def _check_numbers(net, out: _Problems) -> None:
+def _check_numbers(net, out: Problems) -> None:
     """Negative, infinite or out-of-range numbers in every numeric column."""
     for name, schema in TABLES.items():
         df = net.table(name)
         if not len(df):
             continue
         for col, spec in schema.columns.items():
-            if spec.dtype not in ("float", "int") or not _present(net, name, col):
+            if spec.dtype not in ("float", "int") or not present(net, name, col):
                 continue
             if (name, col) in PERIOD_COLUMNS:
                 continue
-            x = _num_values(df, col)
+            x = num_values(df, col)
             unit = f" {spec.unit}" if spec.unit else ""
             nan_ok = isinstance(spec.default, float) and math.isnan(spec.default)
             if (name, col) in RANGES:
@@ -158,36 +159,36 @@ def _check_numbers(net, out: _Problems) -> None:
                          f"{col} is infinite")
 
 
-def _check_values(net, out: _Problems) -> None:
+def _check_values(net, out: Problems) -> None:
     for (name, col), allowed in ALLOWED_VALUES.items():
         df = net.table(name)
-        if not len(df) or not _present(net, name, col):
+        if not len(df) or not present(net, name, col):
             continue
-        v = _str_values(df, col)
+        v = str_values(df, col)
         bad = ~np.isin(v, list(allowed)) & (v != "")
         out.rows(net, name, bad, lambda i, v=v, col=col, allowed=allowed:
                  f"{col} {v[i]!r} is not one of {', '.join(allowed)}",
                  f"{col} has an unknown value")
     nodes = net.table("nodes")
-    if len(nodes) and _present(net, "nodes", "id"):
-        ids = _str_values(nodes, "id")
+    if len(nodes) and present(net, "nodes", "id"):
+        ids = str_values(nodes, "id")
         bad = np.array([LANE_SEPARATOR in s for s in ids], dtype=bool)
         out.rows(net, "nodes", bad, lambda i: f"node id {ids[i]!r} contains "
                  f"'{LANE_SEPARATOR}', which names lanes", f"the id contains '{LANE_SEPARATOR}'")
     lanes = net.table("lanes")
-    if len(lanes) and _present(net, "lanes", "mode"):
-        mode = _str_values(lanes, "mode")
+    if len(lanes) and present(net, "lanes", "mode"):
+        mode = str_values(lanes, "mode")
         out.rows(net, "lanes", mode == "", lambda i: "mode is empty", "mode is empty")
 
 
-def _check_references(net, out: _Problems) -> None:
+def _check_references(net, out: Problems) -> None:
     kind = net.kind_of()
     products = set(net.table("products")["id"].tolist())
     for (name, col), kinds in NODE_REFS.items():
         df = net.table(name)
-        if not len(df) or not _present(net, name, col):
+        if not len(df) or not present(net, name, col):
             continue
-        v = _str_values(df, col)
+        v = str_values(df, col)
         k = np.array([kind.get(s) for s in v], dtype=object)
         unknown = np.array([s != "" and kk is None for s, kk in zip(v, k, strict=True)], dtype=bool)
         out.rows(net, name, unknown, lambda i, v=v, col=col: f"{col} {v[i]!r} is not a node",
@@ -203,29 +204,29 @@ def _check_references(net, out: _Problems) -> None:
                      f"{col} is a node of the wrong kind")
     for name, col in PRODUCT_REFS:
         df = net.table(name)
-        if not len(df) or not _present(net, name, col):
+        if not len(df) or not present(net, name, col):
             continue
-        v = _str_values(df, col)
+        v = str_values(df, col)
         bad = np.array([s != "" and s not in products for s in v], dtype=bool)
         out.rows(net, name, bad, lambda i, v=v, col=col: f"{col} {v[i]!r} is not a product",
                  f"{col} names an unknown product")
     dem = net.table("demand")
     classes = net.table("customer_classes")
-    if len(dem) and len(classes) and _present(net, "demand", "priority"):
+    if len(dem) and len(classes) and present(net, "demand", "priority"):
         known = set(classes["priority"].tolist())
-        v = _str_values(dem, "priority")
+        v = str_values(dem, "priority")
         bad = ~np.isin(v, list(known))
         out.rows(net, "demand", bad, lambda i: f"priority {v[i]!r} is not a class of "
                  f"customer_classes ({', '.join(sorted(known))})", "the priority is unknown")
 
 
-def _check_lanes(net, out: _Problems) -> None:
+def _check_lanes(net, out: Problems) -> None:
     lanes = net.table("lanes")
-    if not len(lanes) or not (_present(net, "lanes", "origin") and
-                              _present(net, "lanes", "destination")):
+    if not len(lanes) or not (present(net, "lanes", "origin") and
+                              present(net, "lanes", "destination")):
         return
     kind = net.kind_of()
-    o, d = _str_values(lanes, "origin"), _str_values(lanes, "destination")
+    o, d = str_values(lanes, "origin"), str_values(lanes, "destination")
     ko = np.array([kind.get(s, "") for s in o], dtype=object)
     kd = np.array([kind.get(s, "") for s in d], dtype=object)
     name = lambda i: f"lane '{o[i]}{LANE_SEPARATOR}{d[i]}'"  # noqa: E731
@@ -236,16 +237,16 @@ def _check_lanes(net, out: _Problems) -> None:
     out.rows(net, "lanes", (kd == "supplier") & (o != d) & (ko != "customer"),
              lambda i: f"{name(i)} enters supplier {d[i]}: suppliers do not receive",
              "the lane enters a supplier")
-    cap, vmin = _num_values(lanes, "capacity"), _num_values(lanes, "min_volume")
+    cap, vmin = num_values(lanes, "capacity"), num_values(lanes, "min_volume")
     out.rows(net, "lanes", vmin > cap, lambda i: f"{name(i)}: min_volume={vmin[i]:g} exceeds "
              f"capacity={cap[i]:g}", "min_volume exceeds capacity")
 
 
-def _check_bom(net, out: _Problems) -> None:
+def _check_bom(net, out: Problems) -> None:
     bom = net.table("bom")
-    if not len(bom) or not (_present(net, "bom", "parent") and _present(net, "bom", "component")):
+    if not len(bom) or not (present(net, "bom", "parent") and present(net, "bom", "component")):
         return
-    par, comp = _str_values(bom, "parent"), _str_values(bom, "component")
+    par, comp = str_values(bom, "parent"), str_values(bom, "component")
     out.rows(net, "bom", (par == comp) & (par != ""), lambda i: f"product {par[i]!r} is a "
              f"component of itself", "a product is a component of itself")
     g = nx.DiGraph()
@@ -262,7 +263,7 @@ def _check_bom(net, out: _Problems) -> None:
             out.add(f"bom: cycle {path} (each product is made from the next)")
 
 
-def _check_reachability(net, out: _Problems) -> None:
+def _check_reachability(net, out: Problems) -> None:
     """Demand that no lane can bring in; components that cannot reach the plant using them."""
     kind = net.kind_of()
     products = set(net.table("products")["id"].tolist())
@@ -274,8 +275,8 @@ def _check_reachability(net, out: _Problems) -> None:
         return
     into = set(zip(pl["destination"].tolist(), pl["product"].tolist(), strict=True))
     dem = net.table("demand")
-    if len(dem) and _present(net, "demand", "customer") and _present(net, "demand", "product"):
-        c, p = _str_values(dem, "customer"), _str_values(dem, "product")
+    if len(dem) and present(net, "demand", "customer") and present(net, "demand", "product"):
+        c, p = str_values(dem, "customer"), str_values(dem, "product")
         seen: dict[tuple[str, str], list[int]] = {}
         for i, pair in enumerate(zip(c.tolist(), p.tolist(), strict=True)):
             if kind.get(pair[0]) == "customer" and pair[1] in products and pair not in into:
@@ -290,14 +291,12 @@ def _check_reachability(net, out: _Problems) -> None:
             out.add(f"{row_label(schema, dem, rows[0])}: demand for product {pr} at customer {cu} "
                     f"cannot be met: no lane can carry {pr} into {cu} (no supplier offering it "
                     f"or plant making it reaches {cu}){more}")
-    prod, bom = net.table("production"), net.table("bom")
-    if len(prod) and len(bom):
-        comps: dict[str, list[str]] = {}
-        for par, com in zip(bom["parent"].tolist(), bom["component"].tolist(), strict=True):
-            if com in products and par != com:
-                comps.setdefault(par, []).append(com)
+    prod = net.table("production")
+    if len(prod) and len(net.table("bom")):
+        comps = {par: [com for com, _ in ch if com in products and com != par]
+                 for par, ch in bom_children(net).items()}
         makes = set(zip(prod["plant"].tolist(), prod["product"].tolist(), strict=True))
-        plants, made = _str_values(prod, "plant"), _str_values(prod, "product")
+        plants, made = str_values(prod, "plant"), str_values(prod, "product")
         missing: list[tuple[int, str]] = []
         for i, (plant, item) in enumerate(zip(plants.tolist(), made.tolist(), strict=True)):
             if kind.get(plant) != "plant":
@@ -318,19 +317,19 @@ def _check_reachability(net, out: _Problems) -> None:
 
 CHECKS: list[Callable] = [_check_params, _check_required_tables, _check_duplicates,
                           _check_numbers, _check_values, _check_references, _check_lanes,
-                          _check_bom, _check_outage_elements, _check_reachability]
+                          _check_bom, check_outage_elements, _check_reachability]
 
 
 def find_problems(net) -> list[str]:
     """Every problem of ``net`` as a sentence naming its culprit (empty list when valid)."""
-    out = _Problems()
+    out = Problems()
     try:
         for p in net.load_problems():
             out.add(p)
         for check in CHECKS:
             check(net, out)
-        horizon = _check_periods(net, out)
-        _check_period_columns(net, out, horizon)
+        horizon = check_periods(net, out)
+        check_period_columns(net, out, horizon)
     except InstanceError as e:
         out.items.extend(e.problems)
     return out.items

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..schema import LANE_SEPARATOR
-from .rows import _num_values, _present, _Problems, _str_values
+from .rows import Problems, num_values, present, str_values
 
 MAX_PERIODS = 100_000  # a longer horizon is taken for a typo
 # period columns: checked against the horizon instead of a numeric range
@@ -13,7 +13,7 @@ PERIOD_COLUMNS = {("demand", "period"), ("outages", "first_period"), ("outages",
                   ("periods", "period")}
 
 
-def _check_periods(net, out: _Problems) -> set[int] | None:
+def check_periods(net, out: Problems) -> set[int] | None:
     """Check the horizon; return the set of valid periods (None: unknown, skip the checks).
 
     Worked out here rather than with ``net.periods`` so that an absurd period (say 10**12)
@@ -21,8 +21,8 @@ def _check_periods(net, out: _Problems) -> set[int] | None:
     """
     ptab = net.table("periods")
     t_param = net.params.get("periods")
-    if len(ptab) and _present(net, "periods", "period"):
-        x = _num_values(ptab, "period")
+    if len(ptab) and present(net, "periods", "period"):
+        x = num_values(ptab, "period")
         vals = sorted(int(v) for v in x[np.isfinite(x) & (np.abs(x) <= MAX_PERIODS)])
         if vals != list(range(1, len(x) + 1)):
             out.add(f"table periods: periods must be 1..T without gaps or repeats, found "
@@ -45,7 +45,7 @@ def _check_periods(net, out: _Problems) -> set[int] | None:
         return set(range(1, int(t_param) + 1))
     # T as the demand spans
     dem = net.table("demand")
-    x = _num_values(dem, "period") if len(dem) else np.array([])
+    x = num_values(dem, "period") if len(dem) else np.array([])
     x = x[np.isfinite(x)]
     t = int(x.max()) if len(x) and x.max() >= 1 else 1
     if t > MAX_PERIODS:
@@ -60,11 +60,11 @@ def _short(values: list, n: int = 12) -> str:
     return s + (", ..." if len(values) > n else "")
 
 
-def _check_period_columns(net, out: _Problems, horizon: set[int] | None) -> None:
+def check_period_columns(net, out: Problems, horizon: set[int] | None) -> None:
     out_t = net.table("outages")
-    if len(out_t) and _present(net, "outages", "first_period") \
-            and _present(net, "outages", "last_period"):
-        f, last = _num_values(out_t, "first_period"), _num_values(out_t, "last_period")
+    if len(out_t) and present(net, "outages", "first_period") \
+            and present(net, "outages", "last_period"):
+        f, last = num_values(out_t, "first_period"), num_values(out_t, "last_period")
         out.rows(net, "outages", last < f, lambda i: f"last_period={last[i]:g} is before "
                  f"first_period={f[i]:g}", "last_period < first_period")
     if not horizon:
@@ -73,22 +73,22 @@ def _check_period_columns(net, out: _Problems, horizon: set[int] | None) -> None
     allowed = np.array(sorted(horizon), dtype=float)
     for name, col in sorted(PERIOD_COLUMNS - {("periods", "period")}):
         df = net.table(name)
-        if not len(df) or not _present(net, name, col):
+        if not len(df) or not present(net, name, col):
             continue
-        x = _num_values(df, col)
+        x = num_values(df, col)
         bad = np.isfinite(x) & ~np.isin(x, allowed)
         out.rows(net, name, bad, lambda i, x=x, col=col: f"{col}={x[i]:g} is outside the "
                  f"horizon 1..{t}", f"{col} is outside the horizon")
 
 
-def _check_outage_elements(net, out: _Problems) -> None:
+def check_outage_elements(net, out: Problems) -> None:
     ot = net.table("outages")
-    if not len(ot) or not _present(net, "outages", "element"):
+    if not len(ot) or not present(net, "outages", "element"):
         return
     kind = net.kind_of()
     lanes = net.table("lanes")
     lane_set = set(zip(lanes["origin"].tolist(), lanes["destination"].tolist(), strict=True))
-    el = _str_values(ot, "element")
+    el = str_values(ot, "element")
 
     def known(e: str) -> bool:
         if LANE_SEPARATOR in e:

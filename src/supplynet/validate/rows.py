@@ -13,7 +13,7 @@ from ..tables import row_label
 LIMIT = 50  # rows listed per kind of problem
 
 
-class _Problems:
+class Problems:
     """Collects problem sentences, at most LIMIT rows per kind of problem."""
 
     def __init__(self) -> None:
@@ -36,7 +36,7 @@ class _Problems:
             self.items.append(f"... and {len(idx) - LIMIT} more rows of table {table} where {what}")
 
 
-def _present(net, table: str, column: str) -> bool:
+def present(net, table: str, column: str) -> bool:
     """The column was given (a missing required column is reported once, by the reader)."""
     raw = net.raw_table(table)
     if raw is None or len(raw) == 0:
@@ -44,9 +44,9 @@ def _present(net, table: str, column: str) -> bool:
     return column in {str(c).strip() for c in raw.columns}
 
 
-def _str_values(df: pd.DataFrame, column: str) -> np.ndarray:
+def str_values(df: pd.DataFrame, column: str) -> np.ndarray:
     return np.array(df[column].tolist(), dtype=object)
 
 
-def _num_values(df: pd.DataFrame, column: str) -> np.ndarray:
+def num_values(df: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)

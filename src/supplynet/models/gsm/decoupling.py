@@ -20,6 +20,7 @@ import pandas as pd
 from ...errors import InstanceError, OptionsError
 from ...options import split_options
 from ...results import Result
+from ...views import bom_children, bom_rows
 from .placement import GsmOptions, gsm
 
 SEP = "|"
@@ -42,10 +43,7 @@ def _value(net) -> dict[str, float]:
     given = {p: v for p, v in zip(prods["id"].tolist(), prods["value"].tolist(), strict=True)}
     price = net.supply.groupby("product")["price"].min().to_dict()
     make = net.production.groupby("product")["cost"].min().to_dict()
-    comps: dict[str, list] = defaultdict(list)
-    for par, c, q in zip(net.bom["parent"].tolist(), net.bom["component"].tolist(),
-                         net.bom["quantity"].tolist(), strict=True):
-        comps[par].append((c, q))
+    comps = bom_children(net)
     out: dict[str, float] = {}
 
     def value(p: str, seen: tuple = ()) -> float:
@@ -135,8 +133,7 @@ def stage_graph(net) -> tuple[nx.DiGraph, dict]:
     stages = {s for a in lane_arcs for s in a} | set(customer_lanes) | set(ext)
     # a stage with m sources draws 1/m of its needs from each (equal split, see buffers.md)
     arcs = [(u, v, 1.0 / n_sources[v]) for u, v in lane_arcs]
-    for par, c, q in zip(net.bom["parent"].tolist(), net.bom["component"].tolist(),
-                         net.bom["quantity"].tolist(), strict=True):
+    for par, c, q in bom_rows(net):  # row order: the stage graph's arcs keep it
         for pl in sorted(pl for (pl, p) in made if p == par):
             if (pl, par) in stages and ((pl, c) in stages or (pl, c) in made):
                 arcs.append(((pl, c), (pl, par), float(q) / n_sources[(pl, par)]))

@@ -25,6 +25,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from .._sets import Built
 from .graph import UNBOUNDED, StageData, inbound_times
 from .levels import Levels, exact_rows, level_order_rows
 
@@ -202,9 +203,9 @@ def add_objective(m: pyo.ConcreteModel, idx: MipIndex) -> None:
 
 
 def build(data: StageData, core: np.ndarray | None = None, uS: dict | None = None,
-          uSI: dict | None = None, idx: MipIndex | None = None
-          ) -> tuple[pyo.ConcreteModel, MipIndex]:
-    """The Pyomo model of the ``core`` stages (all by default) and its index tables.
+          uSI: dict | None = None, idx: MipIndex | None = None) -> Built:
+    """The Pyomo model of the ``core`` stages (all by default) and its pairs:
+    ``Built(model, sets)`` with ``sets`` the ``MipIndex`` the w variables are declared over.
 
     ``uS``/``uSI`` are unary costs left by eliminated neighbours (``gsm_dp.fold``); ``idx``
     (default: every admissible pair) may be a subset of the pairs, e.g. after fixing.
@@ -221,7 +222,7 @@ def build(data: StageData, core: np.ndarray | None = None, uS: dict | None = Non
         if (data.exact_si & core).any():
             add_exact_inbound(m, data, core, lev)
         add_objective(m, idx)
-    return m, idx
+    return Built(m, idx)
 
 
 def read_service_times(data: StageData, idx: MipIndex, w_values: np.ndarray

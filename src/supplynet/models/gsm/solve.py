@@ -341,7 +341,8 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
 
 def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -> Optimum:
     core = folded.core
-    m, idx = build(core_data, core, idx=idx)
+    built = build(core_data, core, idx=idx)
+    m, idx = built.model, built.sets
     opts = options.replace(mip_start=start_from(core_data, m, best) if best is not None else None)
     if options.time_limit is not None:
         # compiling to standard form happens before HiGHS starts its clock (~10^5 pairs/s)
