@@ -23,7 +23,7 @@ def every_table() -> sn.Network:
     """A small network using all 13 tables and awkward values."""
     net = sn.Network("awkward", params={"description": "", "periods": 3, "carbon_price": 0.1,
                                         "co2_cap": 1e6, "unmet_penalty": None,
-                                        "units": {"money": "USD"}, "note": "[kept]"})
+                                        "units": {"money": "USD"}, "meta": {"note": "[kept]"}})
     net.add_supplier("007", lat=-23.55, lon=-46.63, region="São Paulo")
     net.add_plant("P,1", capacity=100.5, overtime_capacity=10, overtime_cost=5.0)
     net.add_warehouse('W "A"', capacity=math.inf, storage_capacity=1e9)
@@ -54,7 +54,7 @@ def test_round_trip_every_table(tmp_path, suffix):
     back = sn.read(path)
     assert back.equals(net)
     assert back.params["units"] == {"money": "USD"}  # as given, not merged with defaults
-    assert back.params["note"] == "[kept]" and back.params["description"] == ""
+    assert back.params["meta"] == {"note": "[kept]"} and back.params["description"] == ""
     assert back.nodes["id"].tolist()[0] == "007"  # ids stay text
     assert math.isinf(back.nodes["capacity"].iloc[2])
     assert back.customer_classes["backlog"].tolist() == [False]

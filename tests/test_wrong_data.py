@@ -83,3 +83,28 @@ def test_semicolon_separated_csv_is_named(juice, capsys):
     assert cli_main(["validate", str(juice)]) == 2
     err = capsys.readouterr().err
     assert "separated by ';'" in err and "Traceback" not in err
+
+
+def test_unknown_instance_parameter_is_named(juice, capsys):
+    text = (juice / "instance.yaml").read_text()
+    assert "carbon_price" in text
+    (juice / "instance.yaml").write_text(text.replace("carbon_price", "carbon_prize"))
+    problems = _problems(juice)
+    assert any("parameter 'carbon_prize' is unknown (did you mean 'carbon_price'?)" in p
+               for p in problems)
+    assert cli_main(["solve", str(juice), "--model", "design"]) == 2
+    assert "carbon_prize" in capsys.readouterr().err
+
+
+def test_an_instance_without_demand_is_refused(juice, capsys):
+    header = (juice / "demand.csv").read_text().splitlines()[0]
+    (juice / "demand.csv").write_text(header + "\n")
+    assert any("table demand is empty" in p for p in _problems(juice))
+    assert cli_main(["solve", str(juice), "--model", "design"]) == 2
+    assert "nothing to design" in capsys.readouterr().err
+    net = sn.read(JUICE)
+    zero = net.demand.copy()
+    zero["quantity"] = 0.0
+    net.set_table("demand", zero)
+    with pytest.raises(sn.InstanceError, match="every demand quantity is 0"):
+        sn.design(net)

@@ -160,6 +160,7 @@ PARAMS: dict[str, tuple[object, str, str]] = {
     "unmet_penalty": (None, "money/unit", "penalty per unit of unmet demand (None = derived "
                       "from the data: 10 x the dearest path cost)"),
     "holding_rate": (0.02, "1/period", "default holding cost per period as a share of value"),
+    "meta": ({}, "", "your own notes (a mapping; kept on read and write, never used by a model)"),
 }
 
 LANE_SEPARATOR = "->"

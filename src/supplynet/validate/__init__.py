@@ -23,6 +23,7 @@ Rules that are decisions rather than facts:
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable
 
@@ -30,7 +31,15 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InstanceError
-from ..schema import LANE_SEPARATOR, NODE_KINDS, NODE_STATUSES, PRODUCT_KINDS, STOCK_MODES, TABLES
+from ..schema import (
+    LANE_SEPARATOR,
+    NODE_KINDS,
+    NODE_STATUSES,
+    PARAMS,
+    PRODUCT_KINDS,
+    STOCK_MODES,
+    TABLES,
+)
 from ..tables import row_label
 from ..views import bom_children
 from .periods import (
@@ -71,6 +80,12 @@ ALLOWED_VALUES = {("nodes", "kind"): NODE_KINDS, ("nodes", "status"): NODE_STATU
 # ------------------------------------------------------------------------- checks
 def _check_params(net, out: Problems) -> None:
     p = net.params
+    for key in p:
+        if key not in PARAMS:  # a misspelt carbon_price would silently be 0
+            close = difflib.get_close_matches(str(key), list(PARAMS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            out.add(f"parameter {key!r} is unknown{hint}; the parameters are "
+                    f"{', '.join(PARAMS)} (notes of your own go under meta)")
 
     def number(name: str, optional: bool) -> None:
         v = p.get(name)
@@ -96,6 +111,9 @@ def _check_params(net, out: Problems) -> None:
             out.add(f"parameter periods={t!r} must be a whole number >= 1 (the number of periods)")
     elif isinstance(t, list) and not t:
         out.add("parameter periods is an empty list")
+    meta = p.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        out.add(f"parameter meta={meta!r} must be a mapping such as {{source: survey 2025}}")
     units = p.get("units")
     if units is not None and not isinstance(units, dict):
         out.add(f"parameter units={units!r} must be a mapping such as {{money: EUR}}")
@@ -105,6 +123,14 @@ def _check_required_tables(net, out: Problems) -> None:
     for name, schema in TABLES.items():
         if not schema.optional and len(net.table(name)) == 0:
             out.add(f"table {name} is empty: an instance needs at least one row in it")
+
+
+def _check_demand(net, out: Problems) -> None:
+    dem = net.table("demand")
+    if not len(dem):
+        out.add("table demand is empty: there is nothing to design, plan or buffer")
+    elif not (num_values(dem, "quantity") > 0).any():
+        out.add("every demand quantity is 0: there is nothing to design, plan or buffer")
 
 
 def _check_duplicates(net, out: Problems) -> None:
@@ -315,7 +341,7 @@ def _check_reachability(net, out: Problems) -> None:
             "a component cannot reach the plant")
 
 
-CHECKS: list[Callable] = [_check_params, _check_required_tables, _check_duplicates,
+CHECKS: list[Callable] = [_check_params, _check_required_tables, _check_demand, _check_duplicates,
                           _check_numbers, _check_values, _check_references, _check_lanes,
                           _check_bom, check_outage_elements, _check_reachability]
 
