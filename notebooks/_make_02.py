@@ -80,7 +80,7 @@ Without Valencia's oranges the chain buys Sicilian oranges and imported concentr
 prices; the heatwave mostly adds purchases, production and transport for the extra volume."""),
     new_code_cell("""\
 cats = ["cost_fixed", "cost_capacity_levels", "cost_production", "cost_purchase",
-        "cost_transport", "cost_handling", "cost_carbon", "cost_unmet_penalty"]
+        "cost_transport", "cost_handling", "cost_carbon", "cost_unmet"]
 three = cmp.set_index("scenario").loc[["base", "valencia_frost", "summer_heatwave"], cats] / 1e6
 ax = three.rename(columns=lambda c: c[len("cost_"):]).plot.bar(stacked=True, figsize=(8, 4.5))
 ax.set_ylabel("M EUR per year")

@@ -210,7 +210,7 @@ def test_unsound_fixing_is_not_trusted(monkeypatch, close_all):
         return red
 
     monkeypatch.setattr(dr, "MIN_ARCS", 0)
-    from supplynet.models import design as design_module
+    from supplynet.models.design import model as design_module
 
     monkeypatch.setattr(design_module, "reduce_design", bogus)
     res = sn.design(net, time_limit=60)

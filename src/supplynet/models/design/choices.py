@@ -1,6 +1,7 @@
 """Optional families of the design MIP: make-or-buy, sourcing, lanes, service, CO2, limits.
 
-Each family is added only when its option (or its data) asks for it; see models/design.md.
+Each ``add_<family>(m, s, o)`` is called only when its option (or its data) asks for it; see
+models/design.md. Quantities are over the horizon (units, kg).
 """
 
 from __future__ import annotations
@@ -8,48 +9,39 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.environ import quicksum
 
 from ...errors import OptionsError
 from ...network import records
-from . import constraints as dc
-from .data import DesignData, _finite
+from .constraints import arc_bound, open_of
+from .data import DesignData, finite
+from .options import DesignOptions
+from .sets import DesignSets, Linear
 
 
-def supplier_arcs_into(m, d: DesignData, n: str, p: str) -> list[int]:
-    return [i for i in d.arcs_in.get((n, p), ()) if d.kind[m.arc_list[i][0]] == "supplier"]
-
-
-def add_make_or_buy(m, d: DesignData, o) -> None:
+def add_make_or_buy(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
     """make[n,p] <= U·make_on[n,p] where making has a fixed cost or competes with buying;
     with exclusive make-or-buy, Σ_s flow[s,n,p] <= U·(1 - make_on[n,p])."""
-    fixed = dict(zip(m.make_list, d.production["fixed_cost"].tolist(), strict=True))
-    use = dict(zip(m.make_list, d.production["capacity_use"].tolist(), strict=True))
-    pairs = [k for k in m.make_list if fixed[k] > 0 or supplier_arcs_into(m, d, *k)]
-    pairs = sorted(set(pairs) | {tuple(k) for k in o.force_make} | {tuple(k) for k in o.force_buy})
-    for k in pairs:
-        if k not in use:
-            raise OptionsError(f"force_make/force_buy names plant {k[0]!r}, product {k[1]!r}, "
-                               "which has no production option")
-    m.make_or_buy_list = pairs
-    m.make_fixed_cost = {k: fixed[k] for k in pairs}
+    d, pairs = s.data, s.make_or_buy_list
+    use = dict(zip(s.make_list, d.production["capacity_use"].tolist(), strict=True))
     m.make_on = pyo.Var(pairs, domain=pyo.Binary)
 
     def bound(n, p):
         b = d.requirement.get(p, 0.0)
         cap = math.nan if d.has_levels(n) else d.capacity(n)
-        if _finite(cap) and use[n, p] > 0:
+        if finite(cap) and use[n, p] > 0:
             b = min(b, cap / use[n, p])
         return b
 
     m.make_switch = pyo.Constraint(
         pairs, rule=lambda m, n, p: m.make[n, p] <= bound(n, p) * m.make_on[n, p])
     if o.exclusive_make_or_buy:
-        buy = [k for k in pairs if supplier_arcs_into(m, d, *k)]
-        arcs = m.arc_list
+        buy = [k for k in pairs if s.supplier_arcs_into(*k)]
+        arcs = s.arc_list
         m.buy_switch = pyo.Constraint(
-            buy, rule=lambda m, n, p: quicksum(m.flow[arcs[i]] for i in supplier_arcs_into(m, d, n, p))
+            buy, rule=lambda m, n, p: quicksum(m.flow[arcs[i]] for i in s.supplier_arcs_into(n, p))
             <= d.requirement.get(p, 0.0) * (1 - m.make_on[n, p]))
     for k in o.force_make:
         m.make_on[tuple(k)].fix(1)
@@ -57,54 +49,73 @@ def add_make_or_buy(m, d: DesignData, o) -> None:
         m.make_on[tuple(k)].fix(0)
 
 
-def purchases_of(m, d: DesignData) -> dict[tuple[str, str], list[int]]:
+def purchases_of(s: DesignSets) -> dict[tuple[str, str], list[int]]:
     """(supplier, product) -> arcs leaving the supplier with that product."""
-    return {(s, p): idx for (s, p), idx in d.arcs_out.items() if d.kind.get(s) == "supplier"}
+    d = s.data
+    return {(sp, p): idx for (sp, p), idx in d.arcs_out.items() if d.kind.get(sp) == "supplier"}
 
 
-def _per_product(value, p: str):
+def per_product(value, p: str):
+    """An option given as one value or as {product: value}: its value for product p."""
     return value.get(p) if isinstance(value, dict) else value
 
 
-def add_supplier_diversification(m, d: DesignData, o) -> None:
-    """Σ_j flow[s,j,p] <= α_p · Σ_s' Σ_j flow[s',j,p] (no supplier above share α_p of product p);
-    at least k_p suppliers, each used supplier carrying >= β·(purchases of p) (binary use_supplier)."""
-    buys = purchases_of(m, d)
+def _suppliers_by_product(buys: dict) -> dict[str, list[str]]:
     by_product = defaultdict(list)
-    for s, p in buys:
-        by_product[p].append(s)
-    arcs = m.arc_list
-
-    def bought(s, p):
-        return quicksum(m.flow[arcs[i]] for i in buys[s, p])
-
-    if o.max_supplier_share is not None:
-        idx = [(s, p) for p, ss in by_product.items() for s in ss
-               if _per_product(o.max_supplier_share, p) is not None]
-        m.supplier_share = pyo.Constraint(idx, rule=lambda m, s, p: bought(s, p) <= _per_product(
-            o.max_supplier_share, p) * quicksum(bought(s2, p) for s2 in by_product[p]))
-    if o.min_suppliers is not None:
-        prods = [p for p in by_product if _per_product(o.min_suppliers, p)]
-        idx = [(s, p) for p in prods for s in by_product[p]]
-        m.use_supplier = pyo.Var(idx, domain=pyo.Binary)
-        beta = o.min_supplier_share
-        m.supplier_count = pyo.Constraint(prods, rule=lambda m, p: quicksum(
-            m.use_supplier[s, p] for s in by_product[p]) >= _per_product(o.min_suppliers, p))
-        m.supplier_minimum = pyo.Constraint(idx, rule=lambda m, s, p: bought(s, p) >= beta * quicksum(
-            bought(s2, p) for s2 in by_product[p]) - beta * d.requirement.get(p, 0.0) * (1 - m.use_supplier[s, p]))
-        m.supplier_use_link = pyo.Constraint(idx, rule=lambda m, s, p: bought(s, p) <= d.requirement.get(
-            p, 0.0) * m.use_supplier[s, p])
+    for sp, p in buys:
+        by_product[p].append(sp)
+    return by_product
 
 
-def add_single_sourcing(m, d: DesignData, o) -> None:
+def add_supplier_share(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
+    """Σ_j flow[s,j,p] <= α_p · Σ_s' Σ_j flow[s',j,p]: no supplier above share α_p of
+    product p's purchases (``max_supplier_share``)."""
+    buys = purchases_of(s)
+    by_product = _suppliers_by_product(buys)
+    arcs = s.arc_list
+
+    def bought(sp, p):
+        return quicksum(m.flow[arcs[i]] for i in buys[sp, p])
+
+    idx = [(sp, p) for p, ss in by_product.items() for sp in ss
+           if per_product(o.max_supplier_share, p) is not None]
+    m.supplier_share = pyo.Constraint(idx, rule=lambda m, sp, p: bought(sp, p) <= per_product(
+        o.max_supplier_share, p) * quicksum(bought(s2, p) for s2 in by_product[p]))
+
+
+def add_supplier_count(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
+    """At least k_p suppliers of product p (``min_suppliers``), each used one carrying
+    >= β·(purchases of p) (``min_supplier_share``), an unused one nothing (binary use_supplier)."""
+    d = s.data
+    buys = purchases_of(s)
+    by_product = _suppliers_by_product(buys)
+    arcs = s.arc_list
+
+    def bought(sp, p):
+        return quicksum(m.flow[arcs[i]] for i in buys[sp, p])
+
+    prods = [p for p in by_product if per_product(o.min_suppliers, p)]
+    idx = [(sp, p) for p in prods for sp in by_product[p]]
+    m.use_supplier = pyo.Var(idx, domain=pyo.Binary)
+    beta = o.min_supplier_share
+    m.supplier_count = pyo.Constraint(prods, rule=lambda m, p: quicksum(
+        m.use_supplier[sp, p] for sp in by_product[p]) >= per_product(o.min_suppliers, p))
+    m.supplier_minimum = pyo.Constraint(idx, rule=lambda m, sp, p: bought(sp, p) >= beta * quicksum(
+        bought(s2, p) for s2 in by_product[p]) - beta * d.requirement.get(p, 0.0) * (1 - m.use_supplier[sp, p]))
+    m.supplier_use_link = pyo.Constraint(idx, rule=lambda m, sp, p: bought(sp, p) <= d.requirement.get(
+        p, 0.0) * m.use_supplier[sp, p])
+
+
+def add_single_sourcing(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
     """Σ_w assign[w,c] = 1; flow[w,c,p] <= demand[c,p]·assign[w,c]: each customer (or each
     customer-product with single_sourcing='customer_product') is served from one node."""
-    per_product = o.single_sourcing == "customer_product"
+    d = s.data
+    per_prod = o.single_sourcing == "customer_product"
     keys = defaultdict(set)  # (customer[, product]) -> origins
     arc_key = {}
-    for i, (org, c, p) in enumerate(m.arc_list):
+    for i, (org, c, p) in enumerate(s.arc_list):
         if d.kind[c] == "customer":
-            k = (c, p) if per_product else (c,)
+            k = (c, p) if per_prod else (c,)
             keys[k].add(org)
             arc_key[i] = k + (org,)
     idx = sorted({k + (org,) for k, orgs in keys.items() for org in orgs})
@@ -112,60 +123,70 @@ def add_single_sourcing(m, d: DesignData, o) -> None:
     m.single_source = pyo.Constraint(sorted(keys), rule=lambda m, *k: quicksum(
         m.assign[k + (org,)] for org in sorted(keys[k])) <= 1 if o.soft else quicksum(
         m.assign[k + (org,)] for org in sorted(keys[k])) == 1)
-    arcs = m.arc_list
-    m.assign_link = pyo.Constraint(list(arc_key), rule=lambda m, i: m.flow[arcs[i]] <= m.demand_qty.get(
+    arcs = s.arc_list
+    m.assign_link = pyo.Constraint(list(arc_key), rule=lambda m, i: m.flow[arcs[i]] <= s.demand_qty.get(
         (arcs[i][1], arcs[i][2]), 0.0) * m.assign[arc_key[i]])
 
 
-def add_lane_usage(m, d: DesignData, o) -> None:
-    """Lane capacity Σ_p flow <= cap·T; lanes with a fixed cost or minimum volume get a binary
-    lane_on: Σ_p flow <= U·lane_on and Σ_p flow >= min_volume·T·lane_on."""
-    arcs = m.arc_list
-    rows = records(d.lanes, ["origin", "destination", "capacity", "fixed_cost", "min_volume"])
-    cap_idx = [(a, b) for a, b, cap, _f, _mv in rows if _finite(cap)]
-    caps = {(a, b): cap * d.T for a, b, cap, _f, _mv in rows if _finite(cap)}
+def lane_capacities(s: DesignSets) -> dict[tuple[str, str], float]:
+    """{lane: capacity over the horizon} for lanes with a finite capacity (units)."""
+    d = s.data
+    return {(a, b): cap * d.T for a, b, cap in records(d.lanes, ["origin", "destination", "capacity"])
+            if finite(cap)}
 
-    def lane_flow(a, b):
-        return quicksum(m.flow[arcs[i]] for i in d.lane_arcs[a, b])
 
-    m.lane_capacity = pyo.Constraint(cap_idx, rule=lambda m, a, b: lane_flow(a, b) <= caps[a, b])
-    if not o.lane_fixed_costs:
-        return
-    on_idx = [(a, b) for a, b, _c, f, mv in rows if f > 0 or mv > 0]
-    m.lane_fixed_cost = {(a, b): f for a, b, _c, f, _mv in rows if (a, b) in set(on_idx)}
-    minv = {(a, b): mv * d.T for a, b, _c, _f, mv in rows}
-    m.lane_on = pyo.Var(on_idx, domain=pyo.Binary)
+def lane_flow(m: pyo.ConcreteModel, s: DesignSets, a: str, b: str):
+    """Σ_p flow[a,b,p]: everything the lane a→b carries over the horizon."""
+    return quicksum(m.flow[s.arc_list[i]] for i in s.data.lane_arcs[a, b])
+
+
+def add_lane_capacity(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
+    """Σ_p flow[i,j,p] <= capacity[i,j]·T for lanes with a finite capacity."""
+    caps = lane_capacities(s)
+    m.lane_capacity = pyo.Constraint(list(caps), rule=lambda m, a, b: lane_flow(m, s, a, b) <= caps[a, b])
+
+
+def add_lane_usage(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
+    """Lanes with a fixed cost or a minimum volume get a binary lane_on:
+    Σ_p flow <= U·lane_on and Σ_p flow >= min_volume·T·lane_on."""
+    d = s.data
+    caps = lane_capacities(s)
+    minv = {(a, b): mv * d.T for a, b, mv in records(d.lanes, ["origin", "destination", "min_volume"])}
+    m.lane_on = pyo.Var(s.lane_on_list, domain=pyo.Binary)
 
     def bound(a, b):
-        u = sum(dc.arc_bound(m, d, i) for i in d.lane_arcs[a, b])
+        u = sum(arc_bound(s, i) for i in d.lane_arcs[a, b])
         return min(u, caps.get((a, b), u))
 
-    m.lane_open = pyo.Constraint(on_idx, rule=lambda m, a, b: lane_flow(a, b) <= bound(a, b) * m.lane_on[a, b])
-    mv_idx = [k for k in on_idx if minv[k] > 0]
-    m.lane_min_volume = pyo.Constraint(mv_idx, rule=lambda m, a, b: lane_flow(a, b) >= minv[a, b] * m.lane_on[a, b])
+    m.lane_open = pyo.Constraint(
+        s.lane_on_list, rule=lambda m, a, b: lane_flow(m, s, a, b) <= bound(a, b) * m.lane_on[a, b])
+    mv_idx = [k for k in s.lane_on_list if minv[k] > 0]
+    m.lane_min_volume = pyo.Constraint(
+        mv_idx, rule=lambda m, a, b: lane_flow(m, s, a, b) >= minv[a, b] * m.lane_on[a, b])
 
 
-def service_ok(d: DesignData, o, origin: str, customer: str) -> bool:
-    """Is customer within the service radius (distance and lead time) of origin?"""
+def service_ok(d: DesignData, o: DesignOptions, origin: str, customer: str) -> bool:
+    """Is customer within the service radius (distance km and lead time periods) of origin?"""
     row = d.lane_lookup.get((origin, customer))
     if row is None:
         return True
     dist, lt = row
-    if o.max_service_distance is not None and _finite(dist) and dist > o.max_service_distance:
+    if o.max_service_distance is not None and finite(dist) and dist > o.max_service_distance:
         return False
     return not (o.max_service_lead_time is not None and lt > o.max_service_lead_time)
 
 
-def add_service_share(m, d: DesignData, o) -> None:
+def add_service_share(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
     """Σ flow on lanes within the service radius >= share · Σ demand (min_service_share)."""
-    arcs = m.arc_list
+    d, arcs = s.data, s.arc_list
     near = [i for i, (org, c, _p) in enumerate(arcs) if d.kind[c] == "customer" and service_ok(d, o, org, c)]
     total = float(d.demand["quantity"].sum())
     m.service_share = pyo.Constraint(expr=quicksum(m.flow[arcs[i]] for i in near) >= o.min_service_share * total)
 
 
-def add_open_limits(m, d: DesignData, o) -> None:
+def add_open_limits(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
     """min_open[g] <= Σ_{f in group g} open[f] <= max_open[g]; a group is a kind or (kind, region)."""
+    d = s.data
     region = dict(zip(d.node["id"].tolist(), d.node["region"].tolist(), strict=True))
 
     def members(g):
@@ -184,21 +205,27 @@ def add_open_limits(m, d: DesignData, o) -> None:
             raise OptionsError(f"min_open/max_open group {g!r} contains no plant or warehouse")
     m.open_limits = pyo.ConstraintList()
     for g, sense, v in limits:
-        count = quicksum(dc.open_of(m, f) for f in members(g))
+        count = quicksum(open_of(m, s, f) for f in members(g))
         m.open_limits.add(count >= v if sense == ">=" else count <= v)
 
 
-def co2_expression(m, d: DesignData):
-    """Total kg CO2: lanes (per unit shipped), production (per unit made), purchases (per unit)."""
+def emissions(s: DesignSets) -> Linear:
+    """E, kg CO2 over the horizon: lanes (per unit shipped), purchases (per unit bought from a
+    supplier), production (per unit made). The one definition behind co2_cap and carbon cost."""
+    d = s.data
     lane_co2 = {(a, b): c for a, b, c in records(d.lanes, ["origin", "destination", "co2"])}
-    prod_co2 = dict(zip(m.make_list, d.production["co2"].tolist(), strict=True))
-    sup_co2 = {(s, p): c for s, p, c in records(d.supply, ["supplier", "product", "co2"])}
-    terms = [lane_co2[a, b] * m.flow[a, b, p] for a, b, p in m.arc_list if lane_co2.get((a, b), 0)]
-    terms += [sup_co2[a, p] * m.flow[a, b, p] for a, b, p in m.arc_list if sup_co2.get((a, p), 0)]
-    terms += [c * m.make[k] for k, c in prod_co2.items() if c]
-    return quicksum(terms)
+    sup_co2 = {(sp, p): c for sp, p, c in records(d.supply, ["supplier", "product", "co2"])}
+    arcs = s.arc_list
+    return Linear(0.0, [
+        ("flow", np.array([lane_co2.get((a, b), 0.0) for a, b, _p in arcs], dtype=float)),
+        ("flow", np.array([sup_co2.get((a, p), 0.0) for a, _b, p in arcs], dtype=float)),
+        ("make", np.asarray(d.production["co2"].to_numpy(), dtype=float)),
+    ])
 
 
-def add_co2_cap(m, d: DesignData, o, cap: float) -> None:
-    """Σ emissions <= co2_cap (kg over the horizon)."""
-    m.co2_cap = pyo.Constraint(expr=co2_expression(m, d) <= cap)
+def add_co2_cap(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
+    """E <= co2_cap (kg over the horizon); nothing to add when no variable emits."""
+    e = emissions(s)
+    if not any(coef.any() for _name, coef in e.parts):
+        return  # E ≡ 0 <= cap: no row (a constant row is not a constraint)
+    m.co2_cap = pyo.Constraint(expr=e.expr(m) <= s.co2_cap)

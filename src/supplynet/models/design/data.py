@@ -17,8 +17,19 @@ from ...network import Network, records
 DECIDABLE = ("existing", "candidate")
 
 
-def _finite(x: float) -> bool:
+def finite(x: float | None) -> bool:
+    """A real number that is neither NaN nor infinite (None, NaN = unlimited in the tables)."""
     return x is not None and not (isinstance(x, float) and math.isnan(x)) and math.isfinite(x)
+
+
+def min_open_count(need: float, caps: list[float]) -> int:
+    """Smallest k such that the k largest of ``caps`` sum to at least ``need`` (len + 1 if none)."""
+    total = 0.0
+    for k, cap in enumerate(sorted(caps, reverse=True), start=1):
+        total += cap
+        if total >= need * (1 - 1e-12):
+            return k
+    return len(caps) + 1
 
 
 @dataclass
@@ -45,7 +56,7 @@ class DesignData:
     def capacity(self, n: str) -> float:
         """Horizon capacity of a facility without levels (NaN = unlimited)."""
         c = self.node.at[n, "capacity"]
-        return c * self.T if _finite(c) else math.nan
+        return c * self.T if finite(c) else math.nan
 
     def __post_init__(self) -> None:
         self.level_nodes = set(self.levels["node"].tolist())
@@ -98,7 +109,7 @@ def prepare(net: Network, penalty_default: float | None = None) -> DesignData:
     pen = []
     for pr in demand["priority"].tolist():
         v = classes["unmet_penalty"].get(pr, math.nan) if len(classes) else math.nan
-        pen.append(v if _finite(v) else (default_pen if default_pen is not None else math.nan))
+        pen.append(v if finite(v) else (default_pen if default_pen is not None else math.nan))
     demand["penalty"] = pen
 
     sup = net.table("supply")

@@ -14,23 +14,28 @@ import dataclasses
 import pandas as pd
 
 from ...network import Network
+from ...options import SolveOptions
+from ...solve import Deadline
+from .options import DesignOptions
+from .run import solve_design
 
 COLUMNS = ["kind", "element", "product", "period", "amount", "message"]
 
 
-def diagnose_design(net: Network, o, so) -> pd.DataFrame:
-    """Rows: unmet demand per customer and product, binding capacities, conflicting options."""
-    from . import design
+def diagnose_design(net: Network, o: DesignOptions, so: SolveOptions, deadline: Deadline) -> pd.DataFrame:
+    """Rows: unmet demand per customer and product, binding capacities, conflicting options.
 
+    The elastic copies are solved by ``solve_design`` (which never diagnoses) within ``deadline``.
+    """
     relaxed = dataclasses.replace(o, soft=True, make_or_buy_regret=False)
-    elastic = design(net, so.replace(mip_start=None), **_kwargs(relaxed))
+    elastic = solve_design(net, relaxed, so.replace(mip_start=None), deadline)
     rows = []
     if not elastic.ok:
         side = dataclasses.replace(relaxed, co2_cap=None, min_open=None, max_open=None,
                                    min_suppliers=None, min_service_share=None, max_supplier_share=None)
         uncapped = net.copy()
         uncapped.params["co2_cap"] = None
-        elastic = design(uncapped, so, **_kwargs(side))
+        elastic = solve_design(uncapped, side, so, deadline)
         culprits = [name for name, v in (("co2_cap", o.co2_cap or net.params.get("co2_cap")),
                                          ("min_open/max_open", o.min_open or o.max_open),
                                          ("min_suppliers", o.min_suppliers),
@@ -73,7 +78,3 @@ def iis_table(solution) -> pd.DataFrame:
     rows += [{"kind": "iis_bound", "element": name, "product": "", "period": None, "amount": None,
               "message": f"the bounds of {name} are part of an infeasible subset"} for name in iis["bounds"]]
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _kwargs(o) -> dict:
-    return {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}

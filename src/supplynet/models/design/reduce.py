@@ -28,14 +28,13 @@ at most ``UB`` (otherwise it solves the unreduced model).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
-from .constraints import min_open_count
-from .data import DesignData, _finite
+from ...solve import Deadline
+from .data import DesignData, finite, min_open_count
 
 MIN_ARCS = 20_000  # below this many arcs the plain solve is already fast
 MAX_DENSE = 20_000_000  # warehouses x demand pairs held as a dense cost matrix
@@ -99,10 +98,10 @@ def core_of(d: DesignData, o, carbon_price: float) -> Core | None:
     if any(d.kind[n] == "warehouse" and n not in set(fac) for n in d.facilities):
         return None  # a warehouse serving nobody: keep the general model
     lanes = d.lanes
-    if (lanes["capacity"].map(_finite).any() or (lanes["fixed_cost"] > 0).any()
-            or (lanes["min_volume"] > 0).any() or d.supply["capacity"].map(_finite).any()):
+    if (lanes["capacity"].map(finite).any() or (lanes["fixed_cost"] > 0).any()
+            or (lanes["min_volume"] > 0).any() or d.supply["capacity"].map(finite).any()):
         return None
-    if any(d.kind[n] == "supplier" and _finite(d.node.at[n, "capacity"]) for n in d.node.index):
+    if any(d.kind[n] == "supplier" and finite(d.node.at[n, "capacity"]) for n in d.node.index):
         return None
     dem = d.demand[d.demand["quantity"] > 0]
     if len(fac) * len(dem) > MAX_DENSE or len(fac) < 2:
@@ -314,8 +313,9 @@ def _probe(core: Core, master: _Master, i: int, limit: float, lower: float, tigh
 def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: int = 40,
                 probe: bool = True) -> Reduction | None:
     """Restricted-master LP for the multipliers, restricted MIP for UB, Lagrangian fixing and
-    probing (module docstring); None if the LP or the restricted MIP fails within the budget."""
-    t0 = time.perf_counter()
+    probing (module docstring); None if the LP or the restricted MIP fails within
+    ``time_budget`` seconds."""
+    clock = Deadline(time_budget)
     nf = len(core.fac)
     D = float(core.q.sum())
     master = _Master(core, threads)
@@ -325,7 +325,7 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
     while rounds < max_rounds:
         rounds += 1
         res = master.solve()
-        if res is None or time.perf_counter() - t0 > time_budget:
+        if res is None or clock.expired():
             return None
         lp, u, tau, sigma, y = res
         g = core.fixed + knapsacks(core, u) - tau * core.cap
@@ -337,14 +337,14 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
         for i in out[:batch]:
             master.add(int(i))
     lp, u, tau, sigma, y = res
-    t_lp = time.perf_counter() - t0
+    t_lp = clock.elapsed()
 
     use = [i for i in master.members if y[i] > 1e-6]
-    ub = _upper_bound(core, use, time_budget - t_lp, threads)
+    ub = _upper_bound(core, use, clock.left(floor=1.0), threads)
     if ub is None:
         return None
     upper, opened_start, ubmodel, x = ub
-    t_ub = time.perf_counter() - t0 - t_lp
+    t_ub = clock.elapsed() - t_lp
     limit = upper + 1e-9 * abs(upper) + 1e-6
     in_start = np.zeros(nf, dtype=bool)
     in_start[opened_start] = True
@@ -369,7 +369,7 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
         todo = [i for i in np.argsort(-best_open, kind="stable") if best_open[i] <= limit and not in_start[i]]
         failures = 0
         for i in todo:
-            if time.perf_counter() - t0 > time_budget or failures >= PROBE_FAILURES:
+            if clock.expired() or failures >= PROBE_FAILURES:
                 break
             if best_open[i] > limit:
                 continue  # fixed meanwhile by another probe's multipliers
@@ -392,14 +392,16 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
             key = (core.source[i, p], core.fac[i], p)
             start_flow[key] = start_flow.get(key, 0.0) + float(val)
     return Reduction(closed, opened, upper, lower, start_open, start_flow,
-                     time.perf_counter() - t0, rounds, nf,
+                     clock.elapsed(), rounds, nf,
                      info={"lp": lp, "members": len(master.members), "lp_seconds": t_lp,
                            "ub_seconds": t_ub, "probes": probes})
 
 
 def reduce_design(d: DesignData, o, carbon_price: float, time_budget: float,
                   threads: int = 1) -> Reduction | None:
-    """The reduction of a design instance, or None when it does not apply or does not pay."""
+    """The reduction of a design instance, or None when it does not apply or does not pay.
+
+    ``time_budget``: seconds the fixing may take (the caller's share of its Deadline)."""
     core = core_of(d, o, carbon_price)
     if core is None:
         return None

@@ -6,27 +6,47 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
-from ...network import Network, records
+from ...network import Network
 from ...results import Result
-from .data import DesignData
+from ...solve import Solution
+from .._sets import Built
+from .costs import cost_table
+from .options import DesignOptions
+from .sets import DesignSets
 
 EPS = 1e-7
 
 
-def make_result(net, work, m, d: DesignData, o, so, sol, build_seconds: float) -> Result:
+def solution_values(m: pyo.ConcreteModel, sol: Solution) -> dict[str, np.ndarray]:
+    """{variable family: values in index order} as reported: binaries rounded, continuous
+    values clipped at 0 (solver noise)."""
+    out = {}
+    for var in m.component_objects(pyo.Var, descend_into=False):
+        v = sol.values(var)
+        binary = len(var) and next(iter(var.values())).is_binary()
+        out[var.local_name] = np.round(v) if binary else np.maximum(v, 0.0)
+    return out
+
+
+def make_result(work: Network, built: Built, o: DesignOptions, sol: Solution,
+                build_seconds: float) -> Result:
+    """The Result of a solved design model (tables empty when HiGHS returned no solution)."""
     res = Result(model="design", status=sol.status, objective=sol.objective, bound=sol.bound,
                  gap=sol.gap, message=sol.message, build_seconds=build_seconds,
                  handoff_seconds=sol.handoff_seconds, solve_seconds=sol.solve_seconds,
                  network=work, options=o, applier=apply_design, solution=sol)
     if not sol.has_values:
         return res
+    m, s = built.model, built.sets
+    d = s.data
     res.start_values = sol.column_values_by_name()
-    flow = np.maximum(sol.values(m.flow), 0.0)
-    make = np.maximum(sol.values(m.make), 0.0)
+    values = solution_values(m, sol)
+    flow, make = values["flow"], values["make"]
     is_open = {n: 1.0 for n in d.facilities}
-    is_open.update(dict(zip(m.open_index, np.round(sol.values(m.open)), strict=True)))
-    level_val = dict(zip(m.level_list, np.round(sol.values(m.level)), strict=True))
+    is_open.update(dict(zip(s.open_index, values["open"], strict=True)))
+    level_val = dict(zip(s.level_list, values["level"], strict=True))
 
     flows = d.arcs.copy()
     flows["quantity"] = flow
@@ -50,33 +70,30 @@ def make_result(net, work, m, d: DesignData, o, so, sol, build_seconds: float) -
     purchases = purchases.drop(columns="price")
 
     unmet = d.demand[["customer", "product", "quantity", "penalty"]].rename(columns={"quantity": "demand"})
-    unmet["unmet"] = np.maximum(sol.values(m.unmet), 0.0) if o.soft else 0.0
+    unmet["unmet"] = values["unmet"] if o.soft else 0.0
     unmet["cost"] = unmet["unmet"] * unmet["penalty"]
 
-    facilities = facility_table(m, d, flows, production, is_open, level_val)
+    facilities = facility_table(s, flows, production, is_open, level_val)
     tables = {
         "facilities": facilities,
         "flows": flows[flows["quantity"] > EPS].reset_index(drop=True),
         "production": production[production["quantity"] > EPS].reset_index(drop=True),
         "purchases": purchases[purchases["quantity"] > EPS].reset_index(drop=True),
-        "make_or_buy": make_or_buy_table(m, d, sol, flows, production),
-        "assignments": assignment_table(flows, d),
+        "make_or_buy": make_or_buy_table(s, values, flows, production),
+        "assignments": assignment_table(flows, s),
     }
     if o.soft:
         tables["unmet"] = unmet[unmet["unmet"] > EPS].reset_index(drop=True)
-    lane_on = dict(zip(m.lane_on.index_set(), np.round(sol.values(m.lane_on)), strict=True)) \
-        if hasattr(m, "lane_on") else {}
-    price = float(o.carbon_price if o.carbon_price is not None else work.params.get("carbon_price") or 0)
-    tables["costs"] = cost_table(m, d, tables, flows, production, purchases, unmet, is_open,
-                                 level_val, lane_on, sol, price)
-    tables["cost_to_serve"] = cost_to_serve(d, flows, tables["costs"], "customer")
-    tables["product_cost"] = cost_to_serve(d, flows, tables["costs"], "product")
-    tables["kpis"] = kpi_table(d, tables, flows, unmet)
+    tables["costs"] = cost_table(s, o, values)
+    tables["cost_to_serve"] = cost_to_serve(s, flows, tables["costs"], "customer")
+    tables["product_cost"] = cost_to_serve(s, flows, tables["costs"], "product")
+    tables["kpis"] = kpi_table(tables, flows, unmet)
     res.tables = tables
     return res
 
 
-def facility_table(m, d: DesignData, flows, production, is_open, level_val) -> pd.DataFrame:
+def facility_table(s: DesignSets, flows, production, is_open, level_val) -> pd.DataFrame:
+    d = s.data
     rows = []
     inflow = flows.groupby("destination")["quantity"].sum().to_dict()
     hours = (production.merge(d.production[["plant", "product", "capacity_use"]], on=["plant", "product"])
@@ -88,7 +105,7 @@ def facility_table(m, d: DesignData, flows, production, is_open, level_val) -> p
         opened = bool(is_open.get(n, 0.0) > 0.5)
         chosen = [lv for (nn, lv), v in level_val.items() if nn == n and v > 0.5]
         if chosen:
-            cap = m.level_capacity[n, chosen[0]]
+            cap = s.level_capacity[n, chosen[0]]
         else:
             cap = d.capacity(n) if d.status[n] != "closed" and not d.has_levels(n) else 0.0
         used = hours.get(n, 0.0) if kind == "plant" else inflow.get(n, 0.0)
@@ -101,23 +118,22 @@ def facility_table(m, d: DesignData, flows, production, is_open, level_val) -> p
     return pd.DataFrame(rows)
 
 
-def make_or_buy_table(m, d: DesignData, sol, flows, production) -> pd.DataFrame:
-    from .choices import supplier_arcs_into
-
+def make_or_buy_table(s: DesignSets, values: dict[str, np.ndarray], flows, production) -> pd.DataFrame:
     rows = []
-    if not m.make_or_buy_list:
+    if not s.make_or_buy_list:
         return pd.DataFrame(columns=["plant", "product", "decision", "make_quantity", "buy_quantity"])
-    on = dict(zip(m.make_or_buy_list, np.round(sol.values(m.make_on)), strict=True))
-    made = dict(zip(m.make_list, production["quantity"].tolist(), strict=True))
+    on = dict(zip(s.make_or_buy_list, values["make_on"], strict=True))
+    made = dict(zip(s.make_list, production["quantity"].tolist(), strict=True))
     qty = flows["quantity"].to_numpy()
-    for n, p in m.make_or_buy_list:
-        bought = float(sum(qty[i] for i in supplier_arcs_into(m, d, n, p)))
+    for n, p in s.make_or_buy_list:
+        bought = float(sum(qty[i] for i in s.supplier_arcs_into(n, p)))
         rows.append({"plant": n, "product": p, "decision": "make" if on[n, p] > 0.5 else "buy",
                      "make_quantity": made.get((n, p), 0.0), "buy_quantity": bought})
     return pd.DataFrame(rows)
 
 
-def assignment_table(flows, d: DesignData) -> pd.DataFrame:
+def assignment_table(flows, s: DesignSets) -> pd.DataFrame:
+    d = s.data
     to_cust = flows[flows["destination"].map(d.kind).eq("customer") & (flows["quantity"] > EPS)]
     g = to_cust.groupby(["destination", "origin"], as_index=False)["quantity"].sum()
     g = g.rename(columns={"destination": "customer", "origin": "source"})
@@ -128,32 +144,8 @@ def assignment_table(flows, d: DesignData) -> pd.DataFrame:
     return g.merge(lanes, on=["source", "customer"], how="left")
 
 
-def cost_table(m, d: DesignData, tables, flows, production, purchases, unmet, is_open, level_val,
-               lane_on, sol, price) -> pd.DataFrame:
-    node = d.node
-    fixed = sum(float(node.at[n, "fixed_cost"]) * is_open[n] for n in d.facilities)
-    from . import forced_closing_cost
-
-    closing = sum(float(node.at[n, "closing_cost"]) * (1 - is_open[n])
-                  for n in m.open_index if d.status[n] == "existing") + forced_closing_cost(d)
-    levels = sum(float(c) * level_val[k] for k, c in zip(m.level_list, d.levels["fixed_cost"].tolist(),
-                                                            strict=True))
-    mob = tables["make_or_buy"]
-    make_fixed = sum(m.make_fixed_cost[(a, b)] for a, b, dec in records(mob, ["plant", "product", "decision"])
-                     if dec == "make") if len(mob) else 0.0
-    handling_rate = dict(zip(node["id"].tolist(), node["handling_cost"].tolist(), strict=True))
-    handling = float((flows["quantity"] * flows["destination"].map(handling_rate).fillna(0.0)).sum())
-    lane_fixed = sum(m.lane_fixed_cost[k] * v for k, v in lane_on.items())
-    co2 = float(flows["co2"].sum() + production["co2"].sum() + purchases["co2"].sum())
-    rows = [("fixed", fixed), ("closing", closing), ("capacity_levels", levels),
-            ("production", float(production["cost"].sum())), ("make_fixed", make_fixed),
-            ("purchase", float(purchases["cost"].sum())), ("transport", float(flows["cost"].sum())),
-            ("handling", handling), ("lane_fixed", lane_fixed), ("carbon", price * co2),
-            ("unmet_penalty", float(unmet["cost"].sum()))]
-    return pd.DataFrame(rows, columns=["category", "cost"])
-
-
-def kpi_table(d: DesignData, tables, flows, unmet) -> pd.DataFrame:
+def kpi_table(tables, flows, unmet) -> pd.DataFrame:
+    """kpi, value, unit; total_cost is the sum of the costs table (money per horizon)."""
     fac = tables["facilities"]
     asg = tables["assignments"]
     total_dem = float(unmet["demand"].sum())
@@ -162,7 +154,7 @@ def kpi_table(d: DesignData, tables, flows, unmet) -> pd.DataFrame:
     avg_dist = float((dist["distance"] * dist["quantity"]).sum() / dist["quantity"].sum()) if len(dist) else math.nan
     total_cost = float(tables["costs"]["cost"].sum())
     co2 = float(flows["co2"].sum() + tables["production"]["co2"].sum() + tables["purchases"]["co2"].sum())
-    rows = [("total_cost", total_cost, "money"), ("fill_rate", delivered / total_dem if total_dem else 1.0, "share"),
+    rows = [("total_cost", total_cost, "money/horizon"), ("fill_rate", delivered / total_dem if total_dem else 1.0, "share"),
             ("co2", co2, "kg"), ("cost_per_unit", total_cost / delivered if delivered else math.nan, "money/unit"),
             ("avg_distance_to_customer", avg_dist, "km"),
             ("max_distance_to_customer", float(dist["distance"].max()) if len(dist) else math.nan, "km"),
@@ -171,7 +163,7 @@ def kpi_table(d: DesignData, tables, flows, unmet) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kpi", "value", "unit"])
 
 
-def cost_to_serve(d: DesignData, flows: pd.DataFrame, costs: pd.DataFrame, by: str) -> pd.DataFrame:
+def cost_to_serve(s: DesignSets, flows: pd.DataFrame, costs: pd.DataFrame, by: str) -> pd.DataFrame:
     """Cost to serve per customer (``by="customer"``) or per product (``by="product"``).
 
     last_mile_cost: transport on the lanes into customers, traced exactly. allocated_cost: every
@@ -179,37 +171,17 @@ def cost_to_serve(d: DesignData, flows: pd.DataFrame, costs: pd.DataFrame, by: s
     carbon; not the unmet penalty) shared in proportion to units delivered. Their sum over all
     rows is the design's total cost less the unmet penalty.
     """
-    to_c = flows[flows["destination"].map(d.kind).eq("customer")]
+    to_c = flows[flows["destination"].map(s.data.kind).eq("customer")]
     key = "destination" if by == "customer" else "product"
     g = to_c.groupby(key, as_index=False)[["quantity", "cost"]].sum()
     g = g.rename(columns={key: by, "quantity": "delivered", "cost": "last_mile_cost"})
     c = costs.set_index("category")["cost"]
-    pool = float(c.sum() - c.get("unmet_penalty", 0.0) - g["last_mile_cost"].sum())
+    pool = float(c.sum() - c.get("unmet", 0.0) - g["last_mile_cost"].sum())
     units = float(g["delivered"].sum())
     g["allocated_cost"] = pool * g["delivered"] / units if units else 0.0
     g["cost_to_serve"] = g["last_mile_cost"] + g["allocated_cost"]
     g["cost_per_unit"] = g["cost_to_serve"] / g["delivered"]
     return g
-
-
-def add_regret(res: Result, net: Network, o, so) -> None:
-    """For each make-or-buy pair, the cost of forcing the other decision (road not taken)."""
-    import dataclasses
-
-    from . import design
-
-    mob = res.tables["make_or_buy"].copy()
-    diffs = []
-    for plant, product, dec in records(mob, ["plant", "product", "decision"]):
-        k = ((plant, product),)
-        other = dataclasses.replace(o, make_or_buy_regret=False,
-                                    force_make=tuple(o.force_make) + (k if dec == "buy" else ()),
-                                    force_buy=tuple(o.force_buy) + (k if dec == "make" else ()))
-        kw = {f.name: getattr(other, f.name) for f in dataclasses.fields(other)}
-        alt = design(net, so, **kw)
-        diffs.append(alt.objective - res.objective if alt.ok else math.inf)
-    mob["cost_difference"] = diffs
-    res.tables["make_or_buy"] = mob
 
 
 def apply_design(res: Result) -> Network:

@@ -29,9 +29,14 @@ from pyomo.environ import quicksum
 
 from ...errors import OptionsError
 from ...network import Network
+from ...options import SolveOptions
 from ...results import Result
 from ...schema import TABLES
-from ...solve import solve_model
+from ...solve import Deadline, solve_model
+from .._sets import Built
+from .model import build
+from .options import DesignOptions
+from .results import make_result
 
 FIRST_STAGE = ("open", "level", "make_on", "use_supplier", "lane_on", "assign")
 
@@ -81,23 +86,21 @@ def first_stage_vars(block) -> dict[tuple, Any]:
     return out
 
 
-def build_extensive(nets, p, alpha, weight, o):
-    """Master model: one design block per scenario, master binaries, risk-weighted objective."""
-    from . import build
-
+def build_extensive(nets, p, alpha, weight, o: DesignOptions) -> tuple[pyo.ConcreteModel, list[Built]]:
+    """Master model: one design block per scenario, master binaries, risk-weighted objective.
+    Returns the model and each scenario's ``Built`` (its block and sets)."""
     m = pyo.ConcreteModel(name="stochastic_design")
-    blocks, datas = [], []
+    scen = []
     for k, (_name, net_s) in enumerate(nets):
-        b, d = build(net_s, o)
-        b.total_cost.deactivate()
-        m.add_component(f"scenario_{k}", b)
-        blocks.append(b)
-        datas.append(d)
+        built = build(net_s, o)
+        built.model.total_cost.deactivate()
+        m.add_component(f"scenario_{k}", built.model)
+        scen.append(built)
+    blocks = [b.model for b in scen]
     keys = []
     for b in blocks:
         keys += [k for k in first_stage_vars(b) if k not in set(keys)]
     keys = list(dict.fromkeys(keys))
-    m.first_keys = keys
     m.first = pyo.Var(range(len(keys)), domain=pyo.Binary)
     pos = {k: i for i, k in enumerate(keys)}
     m.nonanticipativity = pyo.ConstraintList()
@@ -114,18 +117,17 @@ def build_extensive(nets, p, alpha, weight, o):
         m.total_cost = pyo.Objective(expr=(1 - weight) * expected + weight * cvar)
     else:
         m.total_cost = pyo.Objective(expr=expected)
-    return m, blocks, datas
+    return m, scen
 
 
-def evaluate_fixed(net_s: Network, fixed: dict[tuple, float], o, so) -> float:
+def evaluate_fixed(net_s: Network, fixed: dict[tuple, float], o: DesignOptions, so: SolveOptions,
+                   deadline: Deadline) -> float:
     """Optimal second-stage cost of scenario net_s with the first-stage binaries fixed."""
-    from . import build
-
-    m, _d = build(net_s, o)
+    m = build(net_s, o).model
     for k, v in first_stage_vars(m).items():
         if k in fixed:
             v.fix(round(fixed[k]))
-    sol = solve_model(m, so)
+    sol = solve_model(m, deadline.options(so))
     return sol.objective if sol.has_values else math.inf
 
 
@@ -157,28 +159,26 @@ def average_network(nets: list[Network], p: np.ndarray) -> Network:
     return base
 
 
-def stochastic_design(net: Network, scenarios, probabilities=None, risk=None,
-                      o=None, so=None, value_of_information: bool = True) -> Result:
-    """Solve the extensive form; report expected costs, VSS and EVPI. See the module docstring."""
-    from . import build
-    from .results import make_result
-
+def stochastic_design(net: Network, scenarios, probabilities, risk, o: DesignOptions,
+                      so: SolveOptions, deadline: Deadline, value_of_information: bool = True) -> Result:
+    """Solve the extensive form; report expected costs, VSS and EVPI (money per horizon). See
+    the module docstring. Every solve takes what is left of ``deadline``."""
     scen, p, alpha, weight = _check(scenarios, probabilities, risk)
     o = dataclasses.replace(o, soft=True, make_or_buy_regret=False)
     nets = scenario_networks(net, scen)
     for _name, n in nets:
         n.validate()
     t0 = time.perf_counter()
-    m, blocks, datas = build_extensive(nets, p, alpha, weight, o)
+    m, built = build_extensive(nets, p, alpha, weight, o)
     t1 = time.perf_counter()
-    sol = solve_model(m, so)
+    sol = solve_model(m, deadline.options(so))
     res = Result(model="design", status=sol.status, objective=sol.objective, bound=sol.bound,
                  gap=sol.gap, message=sol.message, build_seconds=t1 - t0,
                  handoff_seconds=sol.handoff_seconds, solve_seconds=sol.solve_seconds,
                  network=nets[0][1], options=o, solution=sol)
     if not sol.has_values:
         return res
-    per = [make_result(n, n, b, d, o, so, sol, 0.0) for (_nm, n), b, d in zip(nets, blocks, datas, strict=True)]
+    per = [make_result(n, b, o, sol, 0.0) for (_nm, n), b in zip(nets, built, strict=True)]
     names = [nm for nm, _ in nets]
     scen_cost = [float(r.costs["cost"].sum()) for r in per]
     expected = float(np.dot(p, scen_cost))
@@ -191,19 +191,20 @@ def stochastic_design(net: Network, scenarios, probabilities=None, risk=None,
     costs = (costs.assign(cost=costs["cost"] * costs["w"]).groupby("category", sort=False, as_index=False)["cost"].sum())
     tables["costs"] = costs  # expected cost by category
     tables["scenario_costs"] = pd.DataFrame({"scenario": names, "probability": p, "cost": scen_cost})
-    kpis = [("expected_cost", expected, "money"), ("objective", sol.objective, "money")]
+    money = "money/horizon"
+    kpis = [("expected_cost", expected, money), ("objective", sol.objective, money)]
     if weight > 0:
-        kpis.append(("cvar", _cvar(scen_cost, p, alpha), "money"))
+        kpis.append(("cvar", _cvar(scen_cost, p, alpha), money))
     if value_of_information:
         ev = average_network([n for _, n in nets], p)
-        ev_model, _ = build(ev, o)
-        ev_sol = solve_model(ev_model, so)
+        ev_model = build(ev, o).model
+        ev_sol = solve_model(ev_model, deadline.options(so))
         ev_fixed = {k: float(v) for k, v in zip(first_stage_vars(ev_model),
                                                  _values(ev_sol, first_stage_vars(ev_model)), strict=True)}
-        eev = float(np.dot(p, [evaluate_fixed(n, ev_fixed, o, so) for _, n in nets]))
-        ws = float(np.dot(p, [_solo(n, o, so) for _, n in nets]))
-        kpis += [("eev", eev, "money"), ("vss", eev - expected, "money"), ("ws", ws, "money"),
-                 ("evpi", expected - ws, "money")]
+        eev = float(np.dot(p, [evaluate_fixed(n, ev_fixed, o, so, deadline) for _, n in nets]))
+        ws = float(np.dot(p, [_solo(n, o, so, deadline) for _, n in nets]))
+        kpis += [("eev", eev, money), ("vss", eev - expected, money), ("ws", ws, money),
+                 ("evpi", expected - ws, money)]
     tables["kpis"] = pd.DataFrame(kpis, columns=["kpi", "value", "unit"])
     res.tables = tables
     return res
@@ -215,11 +216,9 @@ def _values(sol, varmap: dict) -> list[float]:
             for v in varmap.values()]
 
 
-def _solo(net_s: Network, o, so) -> float:
-    from . import build
-
-    m, _ = build(net_s, o)
-    s = solve_model(m, so)
+def _solo(net_s: Network, o: DesignOptions, so: SolveOptions, deadline: Deadline) -> float:
+    m = build(net_s, o).model
+    s = solve_model(m, deadline.options(so))
     return s.objective if s.has_values else math.inf
 
 

@@ -1,0 +1,98 @@
+"""Solve one design model, without diagnosis: the internal step behind ``design()``, the
+diagnosis and the make-or-buy regret (each of which calls it, never ``design()``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any
+
+from ...network import Network, records
+from ...options import SolveOptions
+from ...results import Result
+from ...solve import Deadline, Solution, solve_model
+from .._sets import Built
+from .model import build, with_forced_status
+from .options import DesignOptions
+from .reduce import Reduction
+from .results import make_result
+
+# HiGHS options of the final solve after Lagrangian fixing (user highs_options win). The start
+# is the restricted-MIP design, so primal heuristics only cost time: on capb_6000 with 39 free
+# warehouses the RINS/RENS sub-MIPs took 57 of 130 s and found nothing better.
+FIXED_HIGHS_OPTIONS: dict[str, Any] = {
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
+
+
+def start_of(built: Built, red: Reduction) -> dict[str, float]:
+    """The reduction's design as a MIP start {column name: value} for the built model."""
+    m, s = built.model, built.sets
+    start = {m.open[n].name: red.start_open.get(n, 0.0) for n in s.open_index if not m.open[n].fixed}
+    start.update({m.flow[a].name: red.start_flow.get(a, 0.0) for a in s.arc_list})
+    return start
+
+
+def certified(sol: Solution, red: Reduction) -> bool:
+    """The fixings hold when the reduced model reached a design at least as good as their start."""
+    if sol.objective is None or sol.status in ("infeasible", "unbounded", "error"):
+        return False
+    return sol.objective <= red.upper + 1e-7 * abs(red.upper) + 1e-6
+
+
+def _built(work: Network, o: DesignOptions, so: SolveOptions | None, deadline: Deadline) -> Built:
+    built = build(work, o, so, deadline)
+    if o.extra_constraints is not None:
+        o.extra_constraints(built.model, work)
+    return built
+
+
+def solve_design(net: Network, o: DesignOptions, so: SolveOptions, deadline: Deadline) -> Result:
+    """Build (with Lagrangian fixing where it applies), solve within ``deadline`` and read back.
+    The network must be valid; an infeasible model is returned as such, never diagnosed."""
+    t0 = time.perf_counter()
+    work = with_forced_status(net, o)
+    built = _built(work, o, so, deadline)
+    t1 = time.perf_counter()
+    red = built.sets.reduction
+    run = so
+    if red is not None:
+        run = run.replace(highs_options={**FIXED_HIGHS_OPTIONS, **so.highs_options})
+        if so.mip_start is None:
+            run = run.replace(mip_start=start_of(built, red))
+    sol = solve_model(built.model, deadline.options(run))
+    note = ""
+    if red is not None:
+        if certified(sol, red):
+            note = red.note()
+        else:  # the start was not reproduced: the fixings are not certified, solve it all
+            note = "Lagrangian fixing withdrawn: the model did not reproduce its start"
+            built = _built(work, dataclasses.replace(o, lagrangian_fixing=False), None, deadline)
+            t1 = time.perf_counter()
+            sol = solve_model(built.model, deadline.options(so))
+    res = make_result(work, built, o, sol, build_seconds=t1 - t0)
+    if note:
+        res.message = f"{res.message}; {note}" if res.message else note
+    return res
+
+
+def add_regret(res: Result, net: Network, o: DesignOptions, so: SolveOptions, deadline: Deadline) -> None:
+    """For each make-or-buy pair, the cost of forcing the other decision (road not taken):
+    column ``cost_difference`` of the ``make_or_buy`` table (money per horizon; inf when the
+    other decision is infeasible)."""
+    mob = res.tables["make_or_buy"].copy()
+    diffs = []
+    for plant, product, dec in records(mob, ["plant", "product", "decision"]):
+        k = ((plant, product),)
+        other = dataclasses.replace(o, make_or_buy_regret=False,
+                                    force_make=tuple(o.force_make) + (k if dec == "buy" else ()),
+                                    force_buy=tuple(o.force_buy) + (k if dec == "make" else ()))
+        alt = solve_design(net, other, so, deadline)
+        diffs.append(alt.objective - res.objective if alt.ok else math.inf)
+    mob["cost_difference"] = diffs
+    res.tables["make_or_buy"] = mob
