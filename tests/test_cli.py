@@ -132,3 +132,24 @@ def test_subcommands_are_pluggable(capsys, monkeypatch):
     code, _, err = run(capsys, "hello", "bad")
     assert code == 2 and "who is bad" in err
     assert {"validate", "generate"} <= set(cli.COMMANDS)
+
+
+def test_solve_is_quiet_unless_verbose(capfd, tmp_path):
+    """No HiGHS log (printed from C++, so captured at the file descriptor) without -v; the
+    objective of the tiny network is 12 by hand (8 units at 1 from S1, 2 at 2 from S2)."""
+    net = sn.Network("tiny", params={"carbon_price": 0.0})
+    net.add_product("p").add_supplier("S1").add_supplier("S2")
+    net.add_supply("S1", "p", price=1.0, capacity=4).add_supply("S2", "p", price=2.0)
+    net.add_warehouse("W", capacity=20).add_customer("C")
+    net.add_lane("S1", "W").add_lane("S2", "W").add_lane("W", "C")
+    net.add_demand("C", "p", 5, period=1).add_demand("C", "p", 5, period=2)
+    net.write(tmp_path / "tiny")
+    assert main(["solve", str(tmp_path / "tiny"), "--model", "design"]) == 0
+    out, err = capfd.readouterr()
+    assert "objective 12" in out and "HiGHS" not in out + err and "Coefficient" not in out
+    assert main(["solve", str(tmp_path / "tiny"), "--model", "design", "-v"]) == 0
+    out, _ = capfd.readouterr()
+    assert "Coefficient ranges" in out
+    assert main(["solve", str(tmp_path / "tiny"), "--model", "design", "--quiet"]) == 0
+    out, _ = capfd.readouterr()
+    assert "solving design" not in out and "objective 12" in out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .registry import read_any, register
+from .registry import add_verbosity_arguments, read_any, register
 
 MODELS = ("design", "plan", "buffers")
 
@@ -33,7 +33,7 @@ def add_batch_arguments(p: argparse.ArgumentParser) -> None:
                    help="solve every scenario again even if finished in --out")
     p.add_argument("--format", choices=("auto", "csv", "parquet"), default="auto",
                    help="table files: parquet if pyarrow is installed (auto), csv or parquet")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_verbosity_arguments(p)
 
 
 def run_batch(args: argparse.Namespace) -> int:
@@ -50,6 +50,8 @@ def run_batch(args: argparse.Namespace) -> int:
         options["time_limit"] = args.time_limit
     if args.mip_gap is not None:
         options["mip_gap"] = args.mip_gap
+    if args.verbose:
+        options["log"] = True
     runs = solve_many(args.model, net, scenarios, executor=executor, out=args.out,
                       resume=not args.no_resume, progress=not args.quiet,
                       include_base=not args.no_base, format=args.format, **options)

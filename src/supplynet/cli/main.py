@@ -19,12 +19,14 @@ from .registry import EXIT_INVALID
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="supplynet", description="Supply-chain network "
-                                     "design, planning and safety-stock placement.")
+                                     "design, planning and safety-stock placement.",
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--version", action="version", version=f"supplynet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, cmd in registry.COMMANDS.items():
-        sp = sub.add_parser(name, help=cmd.help, description=cmd.help)
+        sp = sub.add_parser(name, help=cmd.help, description=cmd.help,
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
         cmd.add_arguments(sp)
         sp.set_defaults(_run=cmd.run)
     return parser
@@ -37,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help (0) or a usage error (2)
         return int(e.code) if isinstance(e.code, int) else EXIT_INVALID
+    if getattr(args, "verbose", False):
+        import logging
+
+        logging.basicConfig(format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+        logging.getLogger("supplynet").setLevel(logging.INFO)
     try:
         return int(args._run(args))
     except SupplynetError as e:

@@ -34,6 +34,14 @@ def register(name: str, add_arguments: Callable[[argparse.ArgumentParser], None]
     COMMANDS[name] = Command(add_arguments, run, help)
 
 
+def add_verbosity_arguments(p: argparse.ArgumentParser) -> None:
+    """The same two flags on every solving subcommand."""
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show the HiGHS log and supplynet's progress messages")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress lines or bars (results and errors are still printed)")
+
+
 def print_table(df, file=None) -> None:
     print(df.to_string(index=False), file=file or sys.stdout)
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .registry import EXIT_OK, read_any, register
+from .registry import EXIT_OK, add_verbosity_arguments, read_any, register
 
 MODELS = ("design", "plan", "buffers")
 EXIT_NO_SOLUTION = 1
@@ -19,15 +19,17 @@ EXIT_NO_SOLUTION = 1
 def add_solve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="instance folder, instance.yaml, .xlsx workbook or OR-Library cap file")
     p.add_argument("--model", choices=MODELS, default="design")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S", help="seconds for HiGHS")
-    p.add_argument("--gap", type=float, default=None, metavar="G", help="relative MIP gap")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="wall-clock seconds for the whole call (None: no limit)")
+    p.add_argument("--mip-gap", "--gap", dest="gap", type=float, default=None, metavar="G",
+                   help="relative MIP gap (None: 1e-6)")
     p.add_argument("--soft", action="store_true", help="allow unmet demand at a penalty")
     p.add_argument("--orlib-capacity", type=float, default=None, metavar="UNITS",
                    help="warehouse capacity for OR-Library capa/capb/capc files")
     p.add_argument("--out", default=None, metavar="DIR", help="write the result tables here")
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     p.add_argument("--plot", action="store_true", help="also save a network map as PNG in --out")
-    p.add_argument("--quiet", action="store_true", help="no HiGHS log on the console")
+    add_verbosity_arguments(p)
 
 
 def run_solve(args: argparse.Namespace) -> int:
@@ -35,7 +37,7 @@ def run_solve(args: argparse.Namespace) -> int:
 
     net = read_any(args.path, args.orlib_capacity)
     net.validate()
-    kwargs = {"log": not args.quiet}
+    kwargs = {"log": bool(args.verbose)}
     if args.time_limit is not None:
         kwargs["time_limit"] = args.time_limit
     if args.gap is not None:
