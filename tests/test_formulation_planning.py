@@ -75,6 +75,7 @@ ON = PlanOptions(setups=True)  # every other feature is on by default
 # {constraint: (rows with OFF, rows with ON); None = the family is not built}
 ROWS = {
     "inventory_balance": (6, 6),  # every push balance row, flows or not
+    "pull_drawdown": (0, 0),  # no pull pair with initial stock
     "order_balance": (3, 3),  # (C1,1), (C1,2), (C2,2); (C2,1) has no delivery/open/lost term
     "late_backlog": (2, 2),  # late rows (C1,1), (C1,2)
     "production_capacity": (2, 2),  # (P,1), (P,2)

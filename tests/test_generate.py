@@ -137,12 +137,16 @@ def test_lanes_follow_geography():
         assert cost == pytest.approx(f * (0.02 + 0.0004 * dist), abs=2e-4)
         assert lt == math.floor(dist / 1500.0) or abs(dist % 1500) < 0.1
         assert co2 == pytest.approx(0.0001 * dist, abs=1e-4)
-    # each customer from its 3 nearest warehouses
+    # each customer from its 3 nearest warehouses, plus its nearest existing one when none
+    # of the 3 exists (so the existing facilities alone reach every customer)
     wh = nodes[nodes["kind"] == "warehouse"]
     into = lanes[lanes["destination"].str.startswith("C")]
     for c in nodes.index[nodes["kind"] == "customer"][:20]:
         km = great_circle_km(nodes.at[c, "lat"], nodes.at[c, "lon"], wh["lat"], wh["lon"])
         nearest = set(wh.index[np.argsort(km)[:3]])
+        existing = wh.index[(wh["status"] == "existing").to_numpy()]
+        if not nearest & set(existing):
+            nearest.add(existing[int(np.argmin(km[(wh["status"] == "existing").to_numpy()]))])
         assert set(into.loc[into["destination"] == c, "origin"]) == nearest
 
 

@@ -331,9 +331,9 @@ def test_bad_input_gives_clear_errors():
     net.add_outage("NOWHERE", 1, 1)
     with pytest.raises(sn.InstanceError, match="NOWHERE"):
         sn.plan(net)
-    net = line(1, [1])
-    net.add_stock("P", "A", initial=3.0, mode="pull")
-    with pytest.raises(sn.InstanceError, match="pull"):
+    net = line(1, [1])  # a pull pair may hold initial stock, but no end target
+    net.add_stock("P", "A", initial=3.0, target_end=2.0, mode="pull")
+    with pytest.raises(sn.InstanceError, match=r"node=P, product=A\): target_end 2 at a pull"):
         sn.plan(net)
 
 

@@ -43,7 +43,8 @@ def single_item(d, K, h, c, value=10.0):
 
 
 @settings(max_examples=50, deadline=None)
-@given(d=st.lists(st.integers(0, 30), min_size=1, max_size=9),
+@given(d=st.lists(st.integers(0, 30), min_size=1, max_size=9).filter(any),  # some demand:
+       # an instance whose demand is all 0 is refused by validation
        K=st.integers(0, 200), h=st.integers(1, 10), c=st.integers(0, 5))
 def test_uncapacitated_single_item_matches_wagner_whitin(d, K, h, c):
     net = single_item(d, K, h, c)

@@ -11,23 +11,30 @@
   plant covers several consecutive tiers. Lanes: each plant of tier 0 from the two
   nearest suppliers offering each raw product it needs, tier t -> tier t+1 plants
   (all pairs), top-tier plants -> every warehouse, and each customer from its
-  ``k_nearest`` warehouses;
+  ``k_nearest`` warehouses and, when none of them exists already, its nearest existing one;
+* existing facilities (the rest are candidates): per tier, a greedy cover of the tier's
+  products by plants (the plant making most products not yet covered first); the first
+  third of the warehouses, plus the nearest warehouse of each key account whose nearest
+  existing one is more periods away. So the existing facilities alone can bring every
+  product to every customer;
 * lane distance = great-circle km, cost per unit = 0.02 + 0.0004 x km (x 0.5 on supplier
   lanes), CO2 = 0.0001 kg per unit-km, lead time = floor(km / km_per_period) periods;
 * seasonal demand (one 12-period sine wave per product, amplitude 10-40 %) of a random
   subset of finished products per customer, with std = cv x mean and three customer
-  classes (key_account, standard, economy) giving service level, quoted lead time,
-  cv and unmet-demand penalty;
-* capacities sized from the data so that the instance is feasible with every facility
-  open at its ``capacity`` (= its smallest capacity level): warehouses hold
-  ``capacity_slack`` x the peak demand of the customers nearest to them, plants
-  ``capacity_slack`` x the peak hours of an even split of production among the plants
-  able to make each product, suppliers ``capacity_slack`` x what the plants tied to them
-  need. Fixed costs grow with capacity (40 money per plant hour per period, 0.5 money per
+  classes (key_account, standard, economy) giving service level, quoted lead time (at
+  least the lead time from the customer's nearest warehouse), cv and unmet-demand penalty;
+* capacities sized from the data so that the instance is feasible both with every
+  facility open at its ``capacity`` (= its smallest capacity level) and with the existing
+  facilities alone (each facility gets the larger of the two needs): warehouses hold
+  ``capacity_slack`` x the peak demand of the customers nearest to them (nearest
+  existing, for the second), plants ``capacity_slack`` x the peak hours of an even split
+  of production among the plants (existing plants) able to make each product, suppliers
+  ``capacity_slack`` x what the plants tied to them need. Fixed costs grow with capacity (40 money per plant hour per period, 0.5 money per
   warehouse unit per period); candidate plants and warehouses get capacity levels
   small (= capacity), medium (1.5x) and large (2.2x) at increasing fixed costs;
-* initial stock at warehouses covering the longest lead time into them, and the same
-  stock wanted at the end (so a multi-period plan can start and end).
+* initial stock at each customer's nearest warehouse (and its nearest existing one)
+  covering the longest lead time into them, and the same stock wanted at the end (so a
+  multi-period plan can start and end; ``plan(generate(...))`` works with its defaults).
 
 Everything is built as numpy arrays and handed to ``Network.from_tables`` at once, so
 10 000 customers take a few seconds.
@@ -179,6 +186,17 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
     for p, ms in makers.items():
         for i in ms:
             makes[i].append(p)
+    # existing plants: per tier, a greedy cover of the tier's products (the plant making
+    # most of the products not yet covered, lowest index on ties)
+    existing_p: set[int] = set()
+    for t in range(d):
+        todo = set(levels[t + 1])
+        in_tier = [i for i in range(plants) if t in tiers[i]]
+        while todo:
+            best = max(in_tier, key=lambda i: (len(todo & set(makes[i])), -i))
+            existing_p.add(best)
+            todo -= set(makes[best])
+    ex_makers = {p: [i for i in ms if i in existing_p] for p, ms in makers.items()}
 
     # ---------------------------------------------------------------- demand
     size = rng.lognormal(math.log(100.0), 0.8, customers)  # mean units per period
@@ -227,14 +245,31 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
         np.tile(np.arange(warehouses), (customers, 1))
     nearest = np.argmin(cw, axis=1)
     cust_peak = mean.sum(axis=1).max(axis=1)
+    w_exist = np.arange(warehouses) < max(1, warehouses // 3)
+    # a key account (quoted lead time 0) whose nearest existing warehouse is periods further
+    # away than its nearest one could not be served in period 1: its nearest one exists too
+    w_lead = np.floor(cw / km_per_period)
+    ex_w = np.flatnonzero(w_exist)
+    for c in np.flatnonzero(klass == "key_account"):
+        if w_lead[c, ex_w].min() > w_lead[c, nearest[c]]:
+            w_exist[nearest[c]] = True
+            ex_w = np.flatnonzero(w_exist)
+    # no quote shorter than the lead time from the customer's nearest warehouse
+    q_min = np.minimum(w_lead[np.arange(customers), nearest], periods - 1).astype(int)
+    demand["quoted_lead_time"] = np.repeat(np.maximum(qlt, q_min)[ci], T)
+    nearest_ex = ex_w[np.argmin(cw[:, ex_w], axis=1)]  # each customer's nearest existing one
+    spread = 0.05 * cust_peak.sum() / warehouses
     w_need = np.bincount(nearest, weights=cust_peak, minlength=warehouses)
-    w_cap = np.ceil(capacity_slack * (w_need + 0.05 * cust_peak.sum() / warehouses))
+    w_need_ex = np.bincount(nearest_ex, weights=cust_peak, minlength=warehouses)
+    w_cap = np.ceil(capacity_slack * (np.maximum(w_need, w_need_ex) + spread))
     use = {(i, p): float(np.round(rng.uniform(0.005, 0.02), 4)) for i in makes for p in makes[i]}
-    p_hours = np.zeros(plants)
+    p_hours, p_hours_ex = np.zeros(plants), np.zeros(plants)
     for p, ms in makers.items():
         for i in ms:
             p_hours[i] += req[p] / len(ms) * use[(i, p)]
-    p_cap = np.ceil(capacity_slack * p_hours + 1.0)
+        for i in ex_makers[p]:
+            p_hours_ex[i] += req[p] / len(ex_makers[p]) * use[(i, p)]
+    p_cap = np.ceil(capacity_slack * np.maximum(p_hours, p_hours_ex) + 1.0)
 
     # ---------------------------------------------------------------- supply
     offers: dict[str, list[int]] = {}
@@ -245,21 +280,29 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
             offers[str(rng.choice(levels[0]))].append(s)
     sp = great_circle_km(s_lat[:, None], s_lon[:, None], p_lat[None, :], p_lon[None, :])
     sup_need: dict[tuple[int, str], float] = {}
+    sup_need_ex: dict[tuple[int, str], float] = {}  # with the existing plants alone
     sup_lanes: set[tuple[int, int]] = set()
     for i in range(plants):
         raw_need: dict[str, float] = {}
+        raw_need_ex: dict[str, float] = {}
         for p in makes[i]:
             if p in levels[1]:
                 for c, qty in comps_of[p]:
                     raw_need[c] = raw_need.get(c, 0.0) + req[p] / len(makers[p]) * qty
+                    if i in existing_p:
+                        raw_need_ex[c] = raw_need_ex.get(c, 0.0) + req[p] / len(
+                            ex_makers[p]) * qty
         for r, need in raw_need.items():
             linked = sorted(offers[r], key=lambda s, i=i: sp[s, i])[:2]
             for s in linked:
                 sup_lanes.add((s, i))
                 sup_need[(s, r)] = sup_need.get((s, r), 0.0) + need / len(linked)
+                sup_need_ex[(s, r)] = sup_need_ex.get((s, r), 0.0) + raw_need_ex.get(
+                    r, 0.0) / len(linked)
     supply = pd.DataFrame([
         {"supplier": S[s], "product": r, "price": float(np.round(value[r] * rng.uniform(0.9, 1.1), 2)),
-         "capacity": float(np.ceil(capacity_slack * sup_need.get((s, r), 0.0) + 1.0)),
+         "capacity": float(np.ceil(capacity_slack * max(sup_need.get((s, r), 0.0),
+                                                        sup_need_ex.get((s, r), 0.0)) + 1.0)),
          "lead_time": int(rng.integers(0, 2)) if periods > 1 else 0}
         for r in levels[0] for s in offers[r]])
 
@@ -281,8 +324,9 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
     top = [i for i in range(plants) if (d - 1) in tiers[i]]
     lanes_of(np.repeat(top, warehouses), np.tile(np.arange(warehouses), len(top)),
              p_lat, p_lon, w_lat, w_lon, P, W, 1.0)
-    lanes_of(near.ravel(), np.repeat(np.arange(customers), k), w_lat, w_lon, c_lat, c_lon,
-             W, C, 1.0)
+    wc = [(int(w), c) for c in range(customers) for w in near[c]]
+    wc += [(int(nearest_ex[c]), c) for c in range(customers) if nearest_ex[c] not in near[c]]
+    lanes_of([w for w, _ in wc], [c for _, c in wc], w_lat, w_lon, c_lat, c_lon, W, C, 1.0)
     dist = great_circle_km(np.concatenate(o_lat), np.concatenate(o_lon),
                            np.concatenate(d_lat), np.concatenate(d_lon))
     lead = np.floor(dist / km_per_period).astype(int)
@@ -295,12 +339,8 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
     # ---------------------------------------------------------------- nodes
     p_fixed = np.round(40.0 * p_cap * periods * rng.uniform(0.8, 1.2, plants), -2)
     w_fixed = np.round(0.5 * w_cap * periods * rng.uniform(0.8, 1.2, warehouses), -2)
-    first_of_tier: dict[int, int] = {}
-    for i in range(plants):  # the first plant of each tier exists already
-        first_of_tier.setdefault(min(tiers[i]), i)
-    p_status = np.array(["existing" if first_of_tier[min(tiers[i])] == i else "candidate"
-                         for i in range(plants)])
-    w_status = np.where(np.arange(warehouses) < max(1, warehouses // 3), "existing", "candidate")
+    p_status = np.array(["existing" if i in existing_p else "candidate" for i in range(plants)])
+    w_status = np.where(w_exist, "existing", "candidate")
     nodes = pd.DataFrame({
         "id": S + P + W + C,
         "kind": ["supplier"] * suppliers + ["plant"] * plants + ["warehouse"] * warehouses
@@ -348,7 +388,10 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
     stock_rows = []
     if ltmax > 0:
         for j, p in enumerate(finished):
-            per_w = np.bincount(nearest, weights=mean[:, j, :].mean(axis=1), minlength=warehouses)
+            m_j = mean[:, j, :].mean(axis=1)  # at each customer's nearest (existing) warehouse
+            per_w = np.bincount(nearest, weights=m_j, minlength=warehouses) + np.bincount(
+                nearest_ex, weights=np.where(nearest_ex != nearest, m_j, 0.0),
+                minlength=warehouses)
             for wi in range(warehouses):
                 if per_w[wi] > 0:
                     v = float(np.ceil(per_w[wi] * ltmax))

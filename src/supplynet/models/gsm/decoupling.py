@@ -258,6 +258,13 @@ def _decoupling(g: nx.DiGraph, st: pd.DataFrame, service: pd.DataFrame) -> pd.Da
 
 
 def _apply(result: Result):
+    """The network with each stage's mode and safety stock written into the stock table.
+
+    Push pairs (decoupling points) get the GSM safety stock as their ``safety_stock``
+    target. Pull pairs hold no stock beyond the initial stock they already have: their
+    safety_stock and target_end are set to 0 (the plan only lets them draw the initial
+    stock down); their initial stock is kept.
+    """
     net = result.network.copy()
     st = result.tables["stages"]
     stock = net.stock.copy()
@@ -266,11 +273,16 @@ def _apply(result: Result):
     new = []
     for n, p, ss, role in zip(st["node"], st["product"], st["safety_stock"], st["role"],
                               strict=True):
-        mode = "push" if role == "decoupling point" else "pull"
+        push = role == "decoupling point"
+        mode, ss = ("push", float(ss)) if push else ("pull", 0.0)
         if (n, p) in key:
-            stock.loc[stock.index[key[(n, p)]], ["safety_stock", "mode"]] = [float(ss), mode]
+            row = stock.index[key[(n, p)]]
+            stock.loc[row, ["safety_stock", "mode"]] = [ss, mode]
+            if not push:
+                stock.loc[row, "target_end"] = 0.0
         else:
-            new.append({"node": n, "product": p, "safety_stock": float(ss), "mode": mode})
+            new.append({"node": n, "product": p, "initial": 0.0, "target_end": 0.0,
+                        "safety_stock": ss, "mode": mode})
     if new:
         stock = pd.concat([stock, pd.DataFrame(new)], ignore_index=True)
     net.set_table("stock", stock)

@@ -23,14 +23,32 @@ from ...options import SolveOptions, split_options
 from ...results import Result
 from ...solve import Deadline
 from .._sets import Built
-from .diagnose import diagnose
+from .diagnose import diagnose, unreachable
 from .model import build
 from .options import PlanOptions
 from .run import rounded_start, solve_plan
 from .sets import PlanSets
 
 __all__ = ["Built", "PlanOptions", "PlanSets", "build", "diagnose", "plan", "rounded_start",
-           "solve_plan"]
+           "solve_plan", "unmet_note", "unreachable"]
+
+
+def unmet_note(res: Result, worst: int = 3) -> str:
+    """'' when the plan serves all demand, else a sentence: the units left unmet (lost, or
+    still open at the end of the horizon) and the customers with the most of them."""
+    dl = res.tables.get("deliveries")
+    if dl is None or not len(dl):
+        return ""
+    T = int(dl["period"].max())
+    short = dl["lost"] + dl["open_orders"].where(dl["period"] == T, 0.0)
+    total = float(short.sum())
+    if total <= 1e-6 * max(1.0, float(dl["demand"].sum())):
+        return ""
+    by_c = short.groupby(dl["customer"]).sum().sort_values(ascending=False)
+    by_c = by_c[by_c > 1e-9]
+    top = ", ".join(f"{c} ({q:,.6g})" for c, q in by_c.head(worst).items())
+    return (f"{total:,.6g} units of demand left unmet (lost or still open at the end of the "
+            f"horizon) at {len(by_c)} customers; most at {top}")
 
 
 def plan(net, options: SolveOptions | None = None, **kwargs: Any) -> Result:
@@ -51,7 +69,17 @@ def plan(net, options: SolveOptions | None = None, **kwargs: Any) -> Result:
         # HiGHS's interior point than with its default dual simplex (benchmarks/README.md).
         so = so.replace(highs_options={**so.highs_options, "solver": "ipm"})
     net.validate()
+    lost = unreachable(net, o)
+    if len(lost):  # demand no usable facility can reach: never "optimal" with it unserved
+        res = Result(model="plan", status="infeasible", diagnosis=lost, network=net,
+                     options=(o, so), message="; ".join(lost["message"].tolist()))
+        res.tables["costs"] = pd.DataFrame(columns=["category", "cost"])
+        return res
     res = solve_plan(net, o, so, deadline)
+    if res.ok:
+        note = unmet_note(res)
+        if note:
+            res.message = f"{res.message}; {note}" if res.message else note
     if res.status == "infeasible":
         res.diagnosis = diagnose(net, o, so, deadline)
         if len(res.diagnosis):

@@ -63,7 +63,8 @@ def add_inventory_balance(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> 
     inv[n,p,t] = inv[n,p,t-1] (initial[n,p] when t = 1) + sum_o ship[o,n,p,t-L(o,n)]
                  + make[n,p,t-LP(n,p)] + sub[n,p,t] - sum_d ship[n,d,p,t]
                  - sum_parent bom[parent,p] * make[n,parent,t]   (units).
-    Pull pairs have no inv variable: the row holds with inv = 0 in every period."""
+    Pull pairs without initial stock have no inv variable: the row holds with inv = 0 in
+    every period (what arrives leaves in the same period)."""
     kind_stock = set(records(s.balance[["node", "product"]].drop_duplicates(), ["node", "product"]))
     terms: dict[tuple, list] = defaultdict(list)
     for v, (o_, d, p, t, a) in zip(m.ship.values(), records(
@@ -80,18 +81,28 @@ def add_inventory_balance(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> 
     for v, k in zip(m.sub.values(), records(s.sub, KEYS["sub"]), strict=True):
         terms[k].append(v)
     inv = m.inv
-    rows = records(s.balance, ["node", "product", "period", "initial", "pull"])
-    init = {(n, p): x for n, p, t, x, _pl in rows if t == 1}
-    pull = {(n, p): pl for n, p, t, _x, pl in rows if t == 1}
+    rows = records(s.balance, ["node", "product", "period", "initial", "stocked"])
+    init = {(n, p): x for n, p, t, x, _st in rows if t == 1}
+    stocked = {(n, p): st for n, p, t, _x, st in rows if t == 1}
 
     def rule(m, n, p, t):
         flow = terms.get((n, p, t), [])
-        if pull[(n, p)]:
+        if not stocked[(n, p)]:
             return _skip_if_empty(flow, pyo.quicksum(flow) == 0)
         prev = inv[n, p, t - 1] if t > 1 else init[(n, p)]
         return inv[n, p, t] == prev + pyo.quicksum(flow)
 
     m.inventory_balance = pyo.Constraint([r[:3] for r in rows], rule=rule)
+
+
+def add_pull_drawdown(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
+    """pull_drawdown[n,p,t]: inv[n,p,t] <= inv[n,p,t-1] (initial[n,p] when t = 1)  (units;
+    pull pairs with initial stock: they draw it down and never build stock)."""
+    pull = s.inv[s.inv["pull"].to_numpy(bool)]
+    init = {(n, p): x for n, p, x in records(pull, ["node", "product", "initial"])}
+    keys = records(pull, KEYS["inv"])
+    m.pull_drawdown = pyo.Constraint(keys, rule=lambda m, n, p, t: m.inv[n, p, t] <= (
+        m.inv[n, p, t - 1] if t > 1 else init[(n, p)]))
 
 
 def add_order_balance(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:

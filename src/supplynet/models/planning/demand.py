@@ -24,10 +24,14 @@ def finite(x) -> bool:
 
 
 def derived_penalty(net, bom: dict, order: list[str]) -> float:
-    """10 x an upper bound on what one delivered unit can cost, + 1 (money/unit).
+    """10 x an upper bound on what serving one unit can cost, + 1 (money/unit).
 
-    The bound: the dearest way to obtain each product (purchase, subcontract, or
-    production plus its components, rolled up through the BOM), plus the dearest lane
+    The bound, for the dearest product: the dearest way to obtain it (purchase, subcontract,
+    or production plus its components, rolled up through the BOM), plus a whole setup of
+    every production step of its chain (one unit may need a setup, and a minimum lot, at
+    each step: the largest setup cost plus min_lot x the unit cost of each product, rolled
+    up through the BOM), plus holding it over the whole horizon (T x the highest holding
+    cost of the unit's material, as itself or as its components), plus the dearest lane
     cost and handling times the number of nodes (no path is longer), plus carbon.
     """
     sup, prod = net.table("supply"), net.table("production")
@@ -39,12 +43,30 @@ def derived_penalty(net, bom: dict, order: list[str]) -> float:
         cost[p] = max(cost[p], c, s if finite(s) else 0.0)
     for p in reversed(order):  # components first
         cost[p] = max(cost[p], cost[p] + sum(q * cost[c] for c, q in bom.get(p, [])))
+    lot: dict[str, float] = defaultdict(float)  # money of the first lot of p at one plant
+    for p, sc, ml in zip(prod["product"].tolist(), prod["setup_cost"].tolist(),
+                         prod["min_lot"].tolist(), strict=True):
+        lot[p] = max(lot[p], (sc if finite(sc) else 0.0) + (ml if finite(ml) else 0.0) * cost[p])
+    chain: dict[str, float] = {}
+    for p in reversed(order):  # a setup (and min lot) of p and of every component's chain
+        chain[p] = lot[p] + sum(chain.get(c, 0.0) for c, _q in bom.get(p, []))
+    value = dict(zip(net.table("products")["id"].tolist(),
+                     net.table("products")["value"].tolist(), strict=True))
+    material: dict[str, float] = {}
+    for p in reversed(order):
+        v = value.get(p, 0.0)
+        material[p] = max(v if finite(v) else 0.0,
+                          sum(q * material.get(c, 0.0) for c, q in bom.get(p, [])))
     lanes, nodes = net.table("lanes"), net.table("nodes")
+    default_rate = float(net.params.get("holding_rate") or 0.0)
+    rates = [r if finite(r) else default_rate for r in nodes["holding_rate"].tolist()]
+    hold = max(rates + [default_rate]) * max(len(net.periods), 1)
     carbon = float(net.params.get("carbon_price") or 0.0)
     lane = max([c + carbon * e for c, e in zip(lanes["cost"].tolist(), lanes["co2"].tolist(),
                                                 strict=True)], default=0.0)
     handling = max(nodes["handling_cost"].tolist(), default=0.0)
-    worst = max(cost.values(), default=0.0)
+    worst = max([cost[p] + chain.get(p, 0.0) + hold * material.get(p, 0.0)
+                 for p in set(cost) | set(material)], default=0.0)
     co2 = max(sup["co2"].tolist() + prod["co2"].tolist(), default=0.0) * carbon
     return 10.0 * (worst + co2 + (lane + handling) * max(len(nodes), 1)) + 1.0
 
@@ -86,9 +108,11 @@ def order_rows(net, opts: PlanOptions, bom: dict, order: list[str], periods: lis
         backlog = bool(row["backlog"]) if row is not None else True
         if opts.backlog is not None:
             backlog = bool(opts.backlog)
+        # demand of a class without a row: the base penalty, and a backlog cost of base / T
+        # (a unit backlogged over the whole horizon costs as much as an unmet one)
+        bcost = float(row["backlog_cost"]) if row is not None else base / max(T, 1)
         cls.append({"priority": pr, "unmet_penalty": pen if math.isfinite(pen) else base,
-                    "backlog": backlog,
-                    "backlog_cost": float(row["backlog_cost"]) if row is not None else 0.0,
+                    "backlog": backlog, "backlog_cost": bcost if math.isfinite(bcost) else 0.0,
                     "min_fill_rate": float(row["min_fill_rate"]) if row is not None else 0.0})
     classes_t = pd.DataFrame(cls, columns=["priority", "unmet_penalty", "backlog", "backlog_cost",
                                            "min_fill_rate"])

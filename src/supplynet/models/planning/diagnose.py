@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 
 import pandas as pd
 
 from ...options import SolveOptions
 from ...solve import Deadline
+from .._sets import active_nodes, records
 from .options import PlanOptions
 from .run import solve_plan
 
@@ -35,7 +37,8 @@ def _relaxed(net, o: PlanOptions, name: str):
 
 def diagnose(net, o: PlanOptions, so: SolveOptions, deadline: Deadline) -> pd.DataFrame:
     """Which hard constraint makes the plan infeasible (min fill rates, CO2 cap, end
-    targets): each is dropped in turn and the plan solved again (never diagnosed again)."""
+    targets): each is dropped in turn and the plan solved again (never diagnosed again);
+    and whether the candidate facilities the plan left out would make it feasible."""
     rows = []
     for name in ("min_fill_rates", "co2_cap", "target_end"):
         relaxed = _relaxed(net, o, name)
@@ -49,10 +52,92 @@ def diagnose(net, o: PlanOptions, so: SolveOptions, deadline: Deadline) -> pd.Da
                      f"it conflicts with the capacities, lead times and other hard limits"})
         if name == "min_fill_rates":
             rows += _missed_fill_rates(r.fill_rates)
+    cands = net.nodes["status"].eq("candidate").any()
+    if cands and not o.include_candidates:
+        r = solve_plan(net, dataclasses.replace(o, include_candidates=True,
+                                                extra_constraints=None), so, deadline)
+        if r.ok:
+            rows.append({"kind": "candidates", "element": "include_candidates", "product": "",
+                         "period": None, "amount": None,
+                         "message": "the plan becomes feasible with the candidate facilities: "
+                         "pass include_candidates=True (or open them with a design)"})
     if not rows:
         rows.append({"kind": "constraint", "element": "", "product": "", "period": None,
                      "amount": None, "message": "no single hard constraint (min fill rates, CO2 "
                      "cap, end targets) explains the infeasibility; check extra_constraints."})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _reached(net, lanes: pd.DataFrame, allowed: set[str]) -> set[tuple[str, str]]:
+    """(node, product) pairs a product can reach from where it is bought, made or stocked,
+    over the product's lanes between ``allowed`` nodes (components are not checked)."""
+    seen: set[tuple[str, str]] = set()
+    for s, p in records(net.table("supply"), ["supplier", "product"]):
+        if s in allowed:
+            seen.add((s, p))
+    for i, p in records(net.table("production"), ["plant", "product"]):
+        if i in allowed:
+            seen.add((i, p))
+    for n, p, x in records(net.table("stock"), ["node", "product", "initial"]):
+        if n in allowed and x > 0:
+            seen.add((n, p))
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for o, d, p in records(lanes, ["origin", "destination", "product"]):
+        if o in allowed and d in allowed:
+            out[(o, p)].append(d)
+    stack = list(seen)
+    while stack:
+        n, p = stack.pop()
+        for d in out.get((n, p), ()):
+            if (d, p) not in seen:
+                seen.add((d, p))
+                stack.append((d, p))
+    return seen
+
+
+def unreachable(net, o: PlanOptions) -> pd.DataFrame:
+    """One diagnosis row per (customer, product) with demand that no facility the plan may
+    use (open or existing; candidates with include_candidates=True) can bring to it."""
+    dem = net.table("demand")
+    dem = dem[dem["quantity"] > 0]
+    if not len(dem):
+        return pd.DataFrame(columns=COLUMNS)
+    total = dem.groupby(["customer", "product"], sort=True)["quantity"].sum()
+    customers = set(net.nodes_of_kind("customer"))
+    lanes = net.product_lanes()
+    allowed = active_nodes(net, include_candidates=o.include_candidates) | customers
+    reached = _reached(net, lanes, allowed)
+    missing = [(c, p, q) for (c, p), q in total.items() if (c, p) not in reached]
+    if not missing:
+        return pd.DataFrame(columns=COLUMNS)
+    with_cands = reached if o.include_candidates else _reached(
+        net, lanes, active_nodes(net, include_candidates=True) | customers)
+    status = dict(zip(net.nodes["id"].tolist(), net.nodes["status"].tolist(), strict=True))
+    into: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for a, d, p in records(lanes, ["origin", "destination", "product"]):
+        into[(d, p)].append(a)
+    rows = []
+    for c, p, q in missing:
+        srcs = sorted(set(into.get((c, p), [])))
+        cand = [n for n in srcs if status.get(n) == "candidate"]
+        closed = [n for n in srcs if status.get(n) == "closed"]
+        if not srcs:
+            why = "no lane brings the product to it"
+        elif (c, p) in with_cands and cand:
+            why = (f"no open or existing facility can reach it (only candidate "
+                   f"{', '.join(cand)}; pass include_candidates=True)")
+        elif (c, p) in with_cands:
+            why = ("no open or existing facility can reach it (it can only be reached through "
+                   "candidate facilities; pass include_candidates=True)")
+        elif closed and len(closed) == len(srcs):
+            why = f"no open or existing facility can reach it (its lanes come from closed " \
+                  f"{', '.join(closed)})"
+        else:
+            why = (f"no open or existing facility can reach it (the facilities with a lane "
+                   f"to it, {', '.join(srcs)}, cannot get the product)")
+        rows.append({"kind": "unreachable", "element": c, "product": p, "period": None,
+                     "amount": float(q),
+                     "message": f"customer {c}, product {p}: {q:g} units demanded but {why}"})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -24,6 +24,7 @@ def build(net, o: PlanOptions | None = None) -> Built:
         m = pyo.ConcreteModel(name=f"plan {net.name}")
         pc.add_variables(m, s, o)
         pc.add_inventory_balance(m, s, o)
+        pc.add_pull_drawdown(m, s, o)
         pc.add_order_balance(m, s, o)
         pc.add_late_backlog(m, s, o)
         pc.add_production_capacity(m, s, o)

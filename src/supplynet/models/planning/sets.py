@@ -51,8 +51,8 @@ class PlanSets:
     sub: pd.DataFrame  # plant, product, period, cost (money/unit)
     overtime: pd.DataFrame  # plant, period, hours_max (hours), cost (money/hour)
     ship: pd.DataFrame  # origin, destination, product, period, arrival, transport, purchase, handling, co2, ...
-    balance: pd.DataFrame  # node, product, period, initial, pull, holding, target_end, safety_stock
-    inv: pd.DataFrame  # balance rows of push pairs
+    balance: pd.DataFrame  # node, product, period, initial, pull, stocked, holding, target_end, safety_stock
+    inv: pd.DataFrame  # balance rows of stocked pairs: push pairs and pull pairs with initial > 0
     ss_short: pd.DataFrame  # inv rows with safety_stock > 0
     orders: pd.DataFrame  # customer, product, period, quantity, priority, backlog, penalty, ...
     open: pd.DataFrame  # orders rows with open orders (has_open)
@@ -195,12 +195,15 @@ def build_sets(net, opts: PlanOptions) -> PlanSets:
     bal["target_end"] = bal["target_end"].fillna(0.0)
     bal["safety_stock"] = bal["safety_stock"].fillna(0.0) if opts.safety_stock else 0.0
     bal["pull"] = (bal["mode"] == "pull").fillna(False).astype(bool)
-    bad = bal[bal["pull"] & ((bal["initial"] > 0) | (bal["target_end"] > 0))]
+    bad = bal[bal["pull"] & (bal["target_end"] > 0)]
     if len(bad):
-        raise InstanceError([f"stock (node={n}, product={p}): a pull node holds no stock of the "
-                             f"product, so initial and target_end must be 0"
-                             for n, p in records(bad, ["node", "product"])])
+        raise InstanceError([f"stock (node={n}, product={p}): target_end {te:g} at a pull pair; "
+                             f"a pull node builds no stock of the product (it may only draw down "
+                             f"its initial stock), so target_end must be 0 or mode push"
+                             for n, p, te in records(bad, ["node", "product", "target_end"])])
     bal.loc[bal["pull"], "safety_stock"] = 0.0
+    # a pull pair with initial stock keeps it in inv (drawn down, never built: pull_drawdown)
+    bal["stocked"] = ~bal["pull"] | (bal["initial"] > 0)
     bal["holding"] = [value[p] * rate[n] for n, p in records(bal, ["node", "product"])]
     balance = expand_periods(bal.drop(columns=["mode"]), periods)
 
@@ -239,14 +242,14 @@ def build_sets(net, opts: PlanOptions) -> PlanSets:
          for x, y, t in lane_periods if finite(lcap[(x, y)])],
         columns=["origin", "destination", "period", "available"])
     scap = nodes["storage_capacity"].to_dict()
-    inv_nodes = sorted(set(balance.loc[~balance["pull"], "node"].tolist()))
+    inv_nodes = sorted(set(balance.loc[balance["stocked"], "node"].tolist()))
     storage_cap = pd.DataFrame(
         [(n, t, scap[n]) for n in inv_nodes for t in periods if opts.storage and finite(scap[n])],
         columns=["node", "period", "available"])
 
     co2_cap = net.params.get("co2_cap") if opts.co2 else None
     ss_pen = opts.safety_stock_penalty
-    inv = balance[~balance["pull"]].reset_index(drop=True)
+    inv = balance[balance["stocked"]].reset_index(drop=True)
     return PlanSets(
         periods=periods, make=make, setup=setup, sub=sub, overtime=overtime, ship=ship,
         balance=balance, inv=inv,
