@@ -58,7 +58,7 @@ def hand_scenarios() -> list[Scenario]:
                                    "column": "price", "value": 1.5}]),
         Scenario("lane_s1_down", disrupt={"lane": ["S1", "W"]}),
         Scenario("too_much", demand=5.0),
-        Scenario("no_warehouse", close=["W"]),  # design raises: nothing can reach C
+        Scenario("no_warehouse", close=["W"]),  # infeasible: every route to C runs through W
     ]
 
 
@@ -82,17 +82,16 @@ def check_hand(runs: sn.Runs) -> None:
         else:
             assert st.at[name, "status"] == "optimal", name
             assert runs[name].objective == pytest.approx(obj, abs=1e-6), name
-    assert st.at["no_warehouse", "status"] == "error"
-    err = runs.errors
-    assert err["scenario"].tolist() == ["no_warehouse"]
-    assert err["error"].iat[0].startswith("InstanceError:") and "customer C" in err["error"].iat[0]
+    # W closed: C cannot be reached. Not bad input: status infeasible, no error row
+    assert st.at["no_warehouse", "status"] == "infeasible"
+    assert runs.errors.empty
 
 
 def test_serial_matches_hand_and_compare():
     runs = sn.solve_many(sn.design, hand_net(), hand_scenarios(), progress=False)
     assert runs.names[0] == "base" and len(runs) == 10
     check_hand(runs)
-    assert set(runs.results) == set(HAND)  # the error has no Result
+    assert set(runs.results) == set(HAND) | {"no_warehouse"}
     c = runs.compare().set_index("scenario")
     costs = [k for k in c.columns if k.startswith("cost_")]
     assert {"cost_purchase", "cost_transport", "kpi_co2", "kpi_fill_rate"} <= set(c.columns)
@@ -114,8 +113,10 @@ def test_serial_matches_hand_and_compare():
     assert s2 == pytest.approx(4.0)
     with pytest.raises(sn.SupplynetError, match="no scenario has a table 'nope'"):
         runs.table("nope")
-    with pytest.raises(KeyError, match="status error"):
-        runs["no_warehouse"]
+    dg = runs["no_warehouse"].diagnosis  # names the customer, product, units and W
+    row = dg[dg["kind"] == "demand"].iloc[0]
+    assert (row["element"], row["product"], row["amount"]) == ("C", "p", 10.0)
+    assert "closed warehouse W would serve it" in row["message"]
 
 
 def test_processes_and_user_pool_equal_serial():
@@ -142,7 +143,7 @@ def test_out_folder_resume_and_interrupt(tmp_path):
     out = tmp_path / "out"
     CALLS.clear()
     runs = sn.solve_many(counting_design, net, scs, out=out, progress=False, format="csv")
-    assert len(CALLS) == 10  # no_warehouse: the model was called and raised
+    assert len(CALLS) == 10  # no_warehouse: the model was called, infeasible
     man = pd.read_csv(out / "manifest.csv")
     assert list(man.columns[:6]) == ["scenario", "status", "objective", "gap", "seconds", "error"]
     assert sorted(man["scenario"]) == sorted(runs.names)
@@ -150,17 +151,17 @@ def test_out_folder_resume_and_interrupt(tmp_path):
         files = {p.name for p in (out / name).iterdir()}
         assert {"status.csv", "scenario.yaml"} | ({"costs.csv", "flows.csv"} if obj else set()) \
             <= files, name
-    assert {"status.csv", "traceback.txt"} <= {p.name for p in (out / "no_warehouse").iterdir()}
+    assert "traceback.txt" not in {p.name for p in (out / "no_warehouse").iterdir()}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
     back = sn.load_runs(out)
     assert back["dear"].objective == pytest.approx(24.0)
     pd.testing.assert_frame_equal(back["dear"].tables["flows"], runs["dear"].tables["flows"],
                                   check_dtype=False)
 
-    # again: only the scenario that raised is tried again (and fails again)
+    # again: nothing raised (no_warehouse is infeasible, a finished status), nothing solved
     CALLS.clear()
     again = sn.solve_many(counting_design, net, scs, out=out, progress=False, format="csv")
-    assert len(CALLS) == 1
+    assert len(CALLS) == 0
     check_hand(again)
     assert again.compare()["objective"].equals(runs.compare()["objective"])
 
@@ -251,7 +252,8 @@ def test_batch_command(tmp_path, capsys):
     write_scenarios(hand_scenarios()[-1:], tmp_path / "err.yaml")
     code = cli_main(["batch", str(tmp_path / "inst"), str(tmp_path / "err.yaml"), "--out",
                      str(tmp_path / "out2"), "--quiet", "--no-base"])
-    assert code == 1 and "no_warehouse" in capsys.readouterr().err
+    printed = capsys.readouterr().out  # infeasible is a finished scenario, not a failure
+    assert code == 0 and "no_warehouse" in printed and "infeasible" in printed
     Path(tmp_path / "bad.yaml").write_text("- name: x\n  disrupt: NOPE\n")
     code = cli_main(["batch", str(tmp_path / "inst"), str(tmp_path / "bad.yaml"), "--out",
                      str(tmp_path / "out3"), "--quiet"])

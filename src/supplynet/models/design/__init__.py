@@ -35,7 +35,9 @@ def design(net: Network, options: SolveOptions | None = None, *, scenarios=None,
     ``risk`` ({"alpha": 0.95, "weight": λ} for a CVaR term), the two-stage stochastic design
     of ``stochastic.py`` is solved instead.
     Tables: facilities, flows, production, purchases, make_or_buy, assignments, costs, kpis,
-    unmet (soft mode). Raises InstanceError on invalid input, before any model is built.
+    stranded_stock (initial stock at sites the design closes), lane_choices (with lane fixed
+    costs), unmet (soft mode). Raises InstanceError on invalid input, before any model is
+    built; demand cut off by closed facilities is status "infeasible" with a ``diagnosis``.
     """
     o, so = split_options(DesignOptions, kwargs, options)
     deadline = Deadline.of(so)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from ...errors import InstanceError, OptionsError
+from ...errors import OptionsError
 from ...network import Network, records
 from ...options import SolveOptions
 from ...solve import Deadline
@@ -55,15 +55,26 @@ def co2_cap(net: Network, o: DesignOptions) -> float | None:
     return None if cap is None else float(cap)
 
 
+class Unreachable(Exception):
+    """Hard mode, and some demand has no arc into its customer: every lane that could bring it
+    runs through a closed facility (or beyond a hard service radius). Not bad input: the design
+    is infeasible (``solve_design`` returns status "infeasible", the diagnosis names the
+    closed facilities). ``problems`` are sentences naming customer, product and units."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 def _check_reachable(d: DesignData, soft: bool) -> None:
     if soft:
         return
-    problems = [f"customer {c}, product {p}: {q:g} units demanded but no open facility can ship "
-                f"it there (closed facilities or a service radius cut every lane)"
+    problems = [f"customer {c}, product {p}: {q:,.6g} units demanded but no open facility can "
+                f"ship it there (closed facilities or a service radius cut every lane)"
                 for c, p, q in records(d.demand, ["customer", "product", "quantity"])
                 if q > 0 and not d.arcs_in.get((c, p))]
     if problems:
-        raise InstanceError(problems)
+        raise Unreachable(problems)
 
 
 def _reachable_with(d: DesignData, keep: list[bool]) -> bool:
@@ -73,7 +84,8 @@ def _reachable_with(d: DesignData, keep: list[bool]) -> bool:
 
 
 def design_data(net: Network, o: DesignOptions) -> DesignData:
-    """The model's data: arcs beyond a hard service radius dropped, every demand reachable."""
+    """The model's data: arcs beyond a hard service radius dropped; in hard mode, raises
+    ``Unreachable`` when some demand has no arc left (closed facilities, service radius)."""
     d = prepare(net)
     if o.min_service_share is None and (o.max_service_distance is not None
                                         or o.max_service_lead_time is not None):

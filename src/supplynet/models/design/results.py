@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -17,6 +18,10 @@ from .options import DesignOptions
 from .sets import DesignSets
 
 EPS = 1e-7
+FACILITY_COLUMNS = ["node", "kind", "status", "open", "level", "capacity", "throughput",
+                    "capacity_used", "utilisation"]
+STRANDED_COLUMNS = ["node", "kind", "product", "initial", "value"]
+log = logging.getLogger("supplynet")
 
 
 def solution_values(m: pyo.ConcreteModel, sol: Solution) -> dict[str, np.ndarray]:
@@ -84,12 +89,46 @@ def make_result(work: Network, built: Built, o: DesignOptions, sol: Solution,
     }
     if o.soft:
         tables["unmet"] = unmet[unmet["unmet"] > EPS].reset_index(drop=True)
+    if s.lane_on_list:
+        tables["lane_choices"] = pd.DataFrame(
+            {"origin": [a for a, _b in s.lane_on_list], "destination": [b for _a, b in s.lane_on_list],
+             "fixed_cost": [s.lane_fixed_cost[k] for k in s.lane_on_list],
+             "used": (values["lane_on"] > 0.5).tolist()})
+    tables["stranded_stock"] = stranded_stock(work, facilities)
     tables["costs"] = cost_table(s, o, values)
     tables["cost_to_serve"] = cost_to_serve(s, flows, tables["costs"], "customer")
     tables["product_cost"] = cost_to_serve(s, flows, tables["costs"], "product")
     tables["kpis"] = kpi_table(tables, flows, unmet)
     res.tables = tables
+    stranded = tables["stranded_stock"]
+    if len(stranded):
+        note = stranded_note(stranded)
+        res.message = f"{res.message}; {note}" if res.message else note
     return res
+
+
+def stranded_stock(work: Network, facilities: pd.DataFrame) -> pd.DataFrame:
+    """Initial stock at plants and warehouses the design closes: node, kind, product, initial
+    (units), value (money: initial x product value). ``apply()`` drops these rows (the closed
+    site leaves the network) and warns; the stock is not moved anywhere."""
+    closed = facilities.loc[~facilities["open"].astype(bool), ["node", "kind"]]
+    stock = work.table("stock")
+    if not len(closed) or not len(stock):
+        return pd.DataFrame(columns=STRANDED_COLUMNS)
+    rows = stock[stock["node"].isin(closed["node"]) & (stock["initial"] > 0)]
+    value = work.table("products").set_index("id")["value"]
+    out = rows[["node", "product", "initial"]].merge(closed, on="node", how="left")
+    out["value"] = out["initial"] * out["product"].map(value).fillna(0.0).to_numpy()
+    return out[STRANDED_COLUMNS].reset_index(drop=True)
+
+
+def stranded_note(stranded: pd.DataFrame) -> str:
+    """One sentence naming the closed sites with initial stock, units and value."""
+    parts = [f"{g['kind'].iat[0]} {node}: {g['initial'].sum():,.6g} units of "
+             f"{', '.join(map(str, g['product']))} (value {g['value'].sum():,.2f})"
+             for node, g in stranded.groupby("node", sort=True)]
+    return ("initial stock at sites the design closes is stranded (not moved; apply() drops it): "
+            + "; ".join(parts) + "; see table stranded_stock")
 
 
 def facility_table(s: DesignSets, flows, production, is_open, level_val) -> pd.DataFrame:
@@ -115,7 +154,7 @@ def facility_table(s: DesignSets, flows, production, is_open, level_val) -> pd.D
                      float(production.loc[production["plant"] == n, "quantity"].sum()),
                      "capacity_used": used,
                      "utilisation": used / cap if opened and cap and math.isfinite(cap) else math.nan})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=FACILITY_COLUMNS)
 
 
 def make_or_buy_table(s: DesignSets, values: dict[str, np.ndarray], flows, production) -> pd.DataFrame:
@@ -185,11 +224,25 @@ def cost_to_serve(s: DesignSets, flows: pd.DataFrame, costs: pd.DataFrame, by: s
 
 
 def apply_design(res: Result) -> Network:
-    """The network with the design fixed: closed facilities and unused lanes removed,
-    open facilities fixed open at their chosen level."""
+    """The network with the design fixed, for the planning and buffer models.
+
+    - Plants and warehouses the design closes (or that were closed) leave the network, with
+      every lane touching them (lanes touching a closed supplier or customer go too), their production options and their stock rows; initial stock
+      there is listed in the ``stranded_stock`` table and logged as a warning on the
+      "supplynet" logger (it is dropped, not moved).
+    - Open plants and warehouses get status "open", at their chosen level's capacity (per
+      period) with the level's fixed cost added to theirs.
+    - Every other lane stays, used by the aggregate design or not: the multi-period plan must
+      be able to reroute at peaks. Only lanes with a fixed cost or minimum volume whose
+      ``lane_on`` binary the design switched off (option ``lane_fixed_costs``, table
+      ``lane_choices``) are removed too, as their fixed cost was not paid.
+    """
     net = res.network.copy()
     fac = res.tables["facilities"]
-    closed = set(fac.loc[~fac["open"], "node"])
+    closed = set(fac.loc[~fac["open"].astype(bool), "node"])
+    stranded = res.tables.get("stranded_stock")
+    if stranded is not None and len(stranded):
+        log.warning("design.apply(): %s", stranded_note(stranded))
     nodes = net.table("nodes")
     nodes = nodes[~nodes["id"].isin(closed)].copy()
     chosen = fac[fac["open"] & (fac["level"] != "")].set_index("node")
@@ -199,9 +252,15 @@ def apply_design(res: Result) -> Network:
         nodes.loc[nodes["id"] == n, "capacity"] = row["capacity"] / max(len(net.periods), 1)
         nodes.loc[nodes["id"] == n, "fixed_cost"] = (
             nodes.loc[nodes["id"] == n, "fixed_cost"] + _level_cost(net, n, row["level"]))
-    used = set(zip(res.tables["flows"]["origin"], res.tables["flows"]["destination"], strict=True))
+    off = set()
+    choices = res.tables.get("lane_choices")
+    if choices is not None and len(choices):
+        sel = ~choices["used"].astype(bool)
+        off = set(zip(choices.loc[sel, "origin"], choices.loc[sel, "destination"], strict=True))
     lanes = net.table("lanes")
-    keep = [(a, b) in used for a, b in zip(lanes["origin"], lanes["destination"], strict=True)]
+    gone = closed | set(nodes.loc[nodes["status"].eq("closed") & ~is_fac, "id"])
+    keep = [a not in gone and b not in gone and (a, b) not in off
+            for a, b in zip(lanes["origin"].tolist(), lanes["destination"].tolist(), strict=True)]
     net.set_table("nodes", nodes.reset_index(drop=True))
     net.set_table("lanes", lanes[keep].reset_index(drop=True))
     lv = net.table("capacity_levels")

@@ -13,10 +13,10 @@ from ...options import SolveOptions
 from ...results import Result
 from ...solve import Deadline, Solution, solve_model
 from .._sets import Built
-from .model import build, with_forced_status
+from .model import Unreachable, build, with_forced_status
 from .options import DesignOptions
 from .reduce import Reduction
-from .results import make_result
+from .results import apply_design, make_result
 
 # HiGHS options of the final solve after Lagrangian fixing (user highs_options win). The start
 # is the restricted-MIP design, so primal heuristics only cost time: on capb_6000 with 39 free
@@ -54,10 +54,24 @@ def _built(work: Network, o: DesignOptions, so: SolveOptions | None, deadline: D
 
 def solve_design(net: Network, o: DesignOptions, so: SolveOptions, deadline: Deadline) -> Result:
     """Build (with Lagrangian fixing where it applies), solve within ``deadline`` and read back.
-    The network must be valid; an infeasible model is returned as such, never diagnosed."""
+    The network must be valid; an infeasible model is returned as such, never diagnosed (also
+    when demand is cut off by closed facilities: then no model is built)."""
+    return solve_built(net, o, so, deadline)[0]
+
+
+def solve_built(net: Network, o: DesignOptions, so: SolveOptions, deadline: Deadline
+                ) -> tuple[Result, Built | None]:
+    """``solve_design`` that also returns the model it solved (None when none was built), for
+    the diagnosis to read row activities and duals."""
     t0 = time.perf_counter()
     work = with_forced_status(net, o)
-    built = _built(work, o, so, deadline)
+    try:
+        built = _built(work, o, so, deadline)
+    except Unreachable as e:  # demand cut off by closed facilities: infeasible, not bad input
+        return Result(model="design", status="infeasible",
+                      message="no design can deliver all demand: " + "; ".join(e.problems),
+                      build_seconds=time.perf_counter() - t0, network=work, options=o,
+                      applier=apply_design), None
     t1 = time.perf_counter()
     red = built.sets.reduction
     run = so
@@ -78,7 +92,7 @@ def solve_design(net: Network, o: DesignOptions, so: SolveOptions, deadline: Dea
     res = make_result(work, built, o, sol, build_seconds=t1 - t0)
     if note:
         res.message = f"{res.message}; {note}" if res.message else note
-    return res
+    return res, built
 
 
 def add_regret(res: Result, net: Network, o: DesignOptions, so: SolveOptions, deadline: Deadline) -> None:
