@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy as _copy
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
@@ -352,7 +352,3 @@ class Network:
         return (f"Network({self.name!r}, nodes={kinds}, lanes={len(self.table('lanes'))}, "
                 f"products={len(self.table('products'))}, periods={len(self.periods)})")
 
-
-def records(df: pd.DataFrame, columns: Iterable[str]) -> list[tuple]:
-    """Rows as plain Python tuples (fast with pandas 3 string columns)."""
-    return list(zip(*(df[c].tolist() for c in columns), strict=True))

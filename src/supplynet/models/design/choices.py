@@ -14,7 +14,7 @@ import pyomo.environ as pyo
 from pyomo.environ import quicksum
 
 from ...errors import OptionsError
-from ...network import records
+from .._sets import records
 from .constraints import arc_bound, open_of
 from .data import DesignData, finite
 from .options import DesignOptions

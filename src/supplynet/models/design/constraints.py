@@ -12,7 +12,7 @@ import math
 import pyomo.environ as pyo
 from pyomo.environ import quicksum
 
-from ...network import records
+from .._sets import records
 from .data import finite, min_open_count
 from .options import DesignOptions
 from .sets import DesignSets

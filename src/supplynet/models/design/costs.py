@@ -12,7 +12,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.environ import quicksum
 
-from ...network import records
+from .._sets import records
 from .choices import emissions
 from .data import DesignData
 from .options import DesignOptions

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ...network import Network, records
+from ...network import Network
+from .._sets import records
 
 DECIDABLE = ("existing", "candidate")
 

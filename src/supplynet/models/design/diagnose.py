@@ -28,10 +28,10 @@ from collections import defaultdict
 import networkx as nx
 import pandas as pd
 
-from ...network import Network, records
+from ...network import Network
 from ...options import SolveOptions
 from ...solve import Deadline, fixed_lp_duals
-from .._sets import Built
+from .._sets import Built, records
 from .data import finite
 from .model import co2_cap
 from .options import DesignOptions

@@ -10,10 +10,10 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from ...errors import OptionsError
-from ...network import Network, records
+from ...network import Network
 from ...options import SolveOptions
 from ...solve import Deadline
-from .._sets import Built
+from .._sets import Built, records
 from . import choices as ch
 from . import constraints as dc
 from .costs import add_objective

@@ -8,11 +8,11 @@ import math
 import time
 from typing import Any
 
-from ...network import Network, records
+from ...network import Network
 from ...options import SolveOptions
 from ...results import Result
 from ...solve import Deadline, Solution, solve_model
-from .._sets import Built
+from .._sets import Built, records
 from .model import Unreachable, build, with_forced_status
 from .options import DesignOptions
 from .reduce import Reduction

@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from pyomo.environ import quicksum
 
 from ...errors import OptionsError
-from ...network import records
+from .._sets import records
 from .data import DesignData
 from .options import DesignOptions
 from .reduce import Reduction
