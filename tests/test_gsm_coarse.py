@@ -133,7 +133,7 @@ def test_window_search_is_at_least_the_best_plan_in_the_window():
     the radius of the centre's on every core stage (brute force over the window), and at least
     the optimum; with a radius covering every value, the optimum."""
     from supplynet.models.gsm.dp import fold
-    from supplynet.models.gsm.mip import tightened
+    from supplynet.models.gsm.pairs import tightened
 
     rng = np.random.default_rng(8)
     windows = 0

@@ -25,7 +25,7 @@ from supplynet.models.gsm import lp as gsm_lp
 from supplynet.models.gsm import solve as gsm_solve
 from supplynet.models.gsm.graph import inbound_times, prepare
 from supplynet.models.gsm.lagrange import lagrangian
-from supplynet.models.gsm.mip import pair_table
+from supplynet.models.gsm.pairs import pair_table
 from supplynet.options import SolveOptions
 
 
@@ -130,7 +130,8 @@ def test_narrowed_bounds_keep_the_optimum():
     pairs kept: every core arc keeps si_max_k >= s_max_i, every pair fits its stage's new
     bounds, the optimal plan's pairs stay, and the pair MIP on what is left has the
     brute-force optimum."""
-    from supplynet.models.gsm.mip import build, narrowed
+    from supplynet.models.gsm.mip import build
+    from supplynet.models.gsm.pairs import narrowed
     from supplynet.solve import solve_model
 
     checked = 0

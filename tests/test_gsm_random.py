@@ -179,7 +179,7 @@ def test_size_limit_returns_a_feasible_solution_and_a_valid_bound():
     the spanning-tree relaxation alone is a lower bound; count_pairs counts pair_table. The
     bounds alone prove most of these small graphs; those they do not are stopped."""
     from supplynet.models.gsm.dp import tree_heuristic
-    from supplynet.models.gsm.mip import count_pairs, pair_table
+    from supplynet.models.gsm.pairs import count_pairs, pair_table
 
     rng = np.random.default_rng(11)
     stopped = proven = 0
@@ -218,7 +218,8 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
     import highspy
 
     from supplynet.models.gsm.lp import lp_bound
-    from supplynet.models.gsm.mip import build, pair_table
+    from supplynet.models.gsm.mip import build
+    from supplynet.models.gsm.pairs import pair_table
     from supplynet.solve import compile_model, make_highs, pass_model
 
     rng = np.random.default_rng(5)
@@ -305,7 +306,8 @@ def test_levels_give_the_whole_range_lp_and_mip_after_fixing():
     thermometers at every value, written above without gsm_mip."""
     from supplynet.models.gsm.levels import Levels
     from supplynet.models.gsm.lp import lp_bound
-    from supplynet.models.gsm.mip import build, pair_table
+    from supplynet.models.gsm.mip import build
+    from supplynet.models.gsm.pairs import pair_table
     from supplynet.solve import solve_model
 
     rng = np.random.default_rng(11)

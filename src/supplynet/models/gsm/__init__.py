@@ -1,7 +1,7 @@
 """Guaranteed-service safety-stock placement: ``gsm`` on a stage graph, ``buffers`` on a Network.
 
 Modules: placement (gsm, GsmOptions, optimize), decoupling (buffers: the Network's stage graph and decoupling points),
-graph (stage data), io (stage-graph files), and the exact pipeline: dp, serial, mip, levels, lp,
+graph (stage data), io (stage-graph files), and the exact pipeline: dp, serial, pairs, mip, levels, lp,
 lagrange, bounds, search, coarse, solve (see models/buffers.md, "Algorithms").
 """
 

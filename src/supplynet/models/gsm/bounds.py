@@ -12,7 +12,8 @@ import numpy as np
 from ...options import SolveOptions
 from ...solve import Deadline
 from .graph import StageData, inbound_times, repair
-from .mip import MipIndex, narrowed, read_service_times
+from .mip import read_service_times
+from .pairs import MipIndex, narrowed
 
 LP_PAIRS_PER_SECOND = 38_000  # the fine LP proves about 2 million pairs in 40-50 s
 LAGRANGIAN_FROM = 20_000  # pairs above which Lagrangian fixing runs before the LP (measured:

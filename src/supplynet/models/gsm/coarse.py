@@ -26,7 +26,7 @@ from math import gcd
 import numpy as np
 
 from .graph import UNBOUNDED, StageData, canonical, exact_inbound, path_bounds, repair
-from .mip import MipIndex, stacked, stage_pairs
+from .pairs import MipIndex, stacked, stage_pairs
 
 
 def common_unit(data: StageData) -> int:

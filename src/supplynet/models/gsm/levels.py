@@ -11,14 +11,11 @@ models/buffers.md, "Exact MIP" and "Levels instead of every value").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .graph import StageData
-
-if TYPE_CHECKING:
-    from .mip import MipIndex
+from .pairs import MipIndex
 
 
 @dataclass

@@ -25,15 +25,8 @@ from .bounds import beyond_lp, bound_and_fix, closed
 from .coarse import coarse_bound, coarse_factor, coarse_plan
 from .graph import Optimum, StageData, canonical, inbound_times, repair
 from .levels import Levels, level_order_rows
-from .mip import (
-    MipIndex,
-    build,
-    count_pairs,
-    pair_table,
-    read_service_times,
-    start_from,
-    tightened,
-)
+from .mip import build, read_service_times, start_from
+from .pairs import MipIndex, count_pairs, pair_table, tightened
 
 DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
 PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
