@@ -16,9 +16,50 @@ from .solve import fixed_lp_duals
 DEFAULT_FAMILIES = ("throughput_capacity", "production_capacity", "supply_capacity",
                     "supplier_capacity", "lane_capacity", "demand_met", "capacity", "storage_capacity")
 
+# names of the index of a constraint family, by (family, number of index positions); the
+# facility of a capacity row is ``node`` in every model, so families share key columns
+INDEX_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
+    ("throughput_capacity", 1): ("node",), ("throughput_capacity", 2): ("node", "period"),
+    ("production_capacity", 1): ("node",), ("production_capacity", 2): ("node", "period"),
+    ("supplier_capacity", 1): ("node",), ("supplier_capacity", 2): ("node", "period"),
+    ("supply_capacity", 2): ("node", "product"),
+    ("supply_capacity", 3): ("node", "product", "period"),
+    ("lane_capacity", 2): ("origin", "destination"),
+    ("lane_capacity", 3): ("origin", "destination", "period"),
+    ("demand_met", 2): ("customer", "product"), ("demand_met", 3): ("customer", "product", "period"),
+    ("storage_capacity", 2): ("node", "period"),
+    ("capacity", 1): ("node",), ("capacity", 2): ("node", "period"),
+}
+KEY_ORDER = ("node", "origin", "destination", "customer", "product", "period")
+
+
+def key_columns(family: str, keys: list) -> dict[str, list]:
+    """The constraint keys split into named columns (``key_1``, ``key_2``... when unknown)."""
+    if not keys or keys[0] is None:
+        return {}
+    tuples = [k if isinstance(k, tuple) else (k,) for k in keys]
+    dim = len(tuples[0])
+    names = INDEX_NAMES.get((family, dim)) or tuple(f"key_{i + 1}" for i in range(dim))
+    return {n: [t[i] for t in tuples] for i, n in enumerate(names)}
+
+
+def _model_of(var) -> pyo.ConcreteModel:
+    """The model a column belongs to; columns refer to it weakly, so it may be gone."""
+    try:
+        model = var.model()
+    except AttributeError:
+        model = None
+    if model is None:
+        raise SupplynetError("the solved Pyomo model is no longer in memory (the result keeps "
+                             "its columns, not the model); solve again and call "
+                             "marginal_values() right after")
+    return model
+
 
 def marginal_values(result, families: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Columns: family, index (the constraint's key), dual (d objective / d right-hand side),
+    """Columns: family, the constraint's key split into named columns (node, origin,
+    destination, customer, product, period as the family has them; ``key_1``, ``key_2``... for
+    families not listed in ``INDEX_NAMES``), dual (d objective / d right-hand side),
     marginal_value (−dual: what one more unit of the right-hand side saves, money/unit).
 
     ``families`` restricts the constraint families (default: capacities and demand rows).
@@ -26,7 +67,7 @@ def marginal_values(result, families: tuple[str, ...] | None = None) -> pd.DataF
     sol = result.solution
     if sol is None or not sol.has_values or not sol.columns:
         raise SupplynetError("marginal values need a solved result from this process")
-    model = sol.columns[0].model()
+    model = getattr(sol, "model", None) or _model_of(sol.columns[0])
     if sol.is_mip:
         sol = fixed_lp_duals(model, sol, result.options_solve if hasattr(result, "options_solve") else None)
     if sol.row_duals is None:
@@ -38,9 +79,15 @@ def marginal_values(result, families: tuple[str, ...] | None = None) -> pd.DataF
             continue
         duals = sol.duals(con)
         keys = list(con.keys())
-        frames.append(pd.DataFrame({"family": con.local_name, "index": keys, "dual": duals}))
+        frames.append(pd.DataFrame({"family": con.local_name,
+                                    **key_columns(con.local_name, keys), "dual": duals}))
     if not frames:
-        return pd.DataFrame(columns=["family", "index", "dual", "marginal_value"])
+        return pd.DataFrame(columns=["family", "node", "dual", "marginal_value"])
     out = pd.concat(frames, ignore_index=True)
-    out["marginal_value"] = -out["dual"]
+    keys = [c for c in out.columns if c not in ("family", "dual")]
+    keys.sort(key=lambda c: (KEY_ORDER.index(c) if c in KEY_ORDER else len(KEY_ORDER), c))
+    out = out[["family", *keys, "dual"]]
+    if "period" in out.columns and out["period"].dtype.kind == "f":  # NaN in other families
+        out["period"] = out["period"].astype("Int64")
+    out["marginal_value"] = -out["dual"] + 0.0  # no -0.0
     return out

@@ -352,3 +352,9 @@ class Network:
         return (f"Network({self.name!r}, nodes={kinds}, lanes={len(self.table('lanes'))}, "
                 f"products={len(self.table('products'))}, periods={len(self.periods)})")
 
+    def _repr_html_(self) -> str:
+        """Notebook view: name, periods, units, nodes by kind, rows per table."""
+        from .report.text import network_html
+
+        return network_html(self, list(TABLES))
+

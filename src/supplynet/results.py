@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,8 @@ from typing import Any
 import pandas as pd
 
 from .errors import SupplynetError
+from .report.text import repr_text, result_html, summary_text
+from .report.units import kpis_with_units, units_of
 
 
 @dataclass
@@ -46,7 +47,20 @@ class Result:
     applier: Callable[[Result], Any] | None = field(default=None, repr=False)
     solution: Any = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        self._translate_units()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        # after __init__ (network set), a new tables dict or network gets the units written in
+        if name in ("tables", "network") and "applier" in self.__dict__:
+            self._translate_units()
+
     # -- access -----------------------------------------------------------------
+    def __dir__(self) -> list[str]:
+        """Attributes and table names (tab completion of ``result.flows``)."""
+        return sorted(set(super().__dir__()) | set(self.__dict__.get("tables") or {}))
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name.startswith("_") or name in ("tables", "__dataclass_fields__"):
             raise AttributeError(name)
@@ -75,7 +89,28 @@ class Result:
 
     @property
     def kpis(self) -> pd.DataFrame:
-        return self.tables.get("kpis", pd.DataFrame(columns=["kpi", "value"]))
+        """kpi, value, unit: the unit in the instance's units ("EUR/horizon", "km", "count")."""
+        self._translate_units()
+        kpis = self.tables.get("kpis")
+        if kpis is None:
+            return pd.DataFrame(columns=["kpi", "value", "unit"])
+        return kpis_with_units(kpis, self.units)  # without a network: the schema's units
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Units of measure of the instance (money, quantity, time, distance, co2)."""
+        return units_of(self.__dict__.get("network"))
+
+    def _translate_units(self) -> None:
+        """Write the instance's units into the kpis table (once; counts become integers).
+
+        Without a network (``gsm`` on a stage graph) the table keeps its placeholders
+        (``money``), so a caller that knows the network can still write its units in."""
+        tables = self.__dict__.get("tables")
+        if self.__dict__.get("network") is None:
+            return
+        if tables and isinstance(tables.get("kpis"), pd.DataFrame):
+            tables["kpis"] = kpis_with_units(tables["kpis"], self.units)
 
     # -- lifecycle ----------------------------------------------------------------
     def apply(self):
@@ -96,31 +131,14 @@ class Result:
 
     # -- reporting ----------------------------------------------------------------
     def summary(self) -> str:
-        lines = [f"{self.model}: {self.status}" + (f" ({self.message})" if self.message else "")]
-        if self.objective is not None:
-            lines.append(f"  objective {self.objective:,.4f}")
-            if self.gap is not None and self.gap > 0 and math.isfinite(self.gap):
-                lines.append(f"  bound     {self.bound:,.4f}  gap {100 * self.gap:.4f}%")
-        lines.append(f"  time      build {self.build_seconds:.2f}s, hand-off "
-                     f"{self.handoff_seconds:.2f}s, solve {self.solve_seconds:.2f}s")
-        costs = self.tables.get("costs")
-        if costs is not None and len(costs):
-            lines.append("  costs")
-            for row in costs.itertuples(index=False):
-                if row.cost == 0:
-                    continue
-                lines.append(f"    {row.category:<24} {row.cost:>16,.2f}")
-        kpis = self.tables.get("kpis")
-        if kpis is not None and len(kpis) and {"kpi", "value"} <= set(kpis.columns):
-            scalar = kpis[[c for c in kpis.columns if c in ("kpi", "value", "unit")]].head(12)
-            lines.append("  kpis")
-            for row in scalar.itertuples(index=False):
-                lines.append(f"    {row.kpi:<24} {row.value:>16,.4g}")
-        if self.diagnosis is not None and len(self.diagnosis):
-            lines.append("  diagnosis")
-            for text in self.diagnosis["message"].head(20):
-                lines.append(f"    {text}")
-        return "\n".join(lines)
+        """Status, objective and bound in money, non-zero costs, every KPI with its unit."""
+        return summary_text(self, self.kpis if "kpis" in self.tables else None, self.units)
+
+    def __repr__(self) -> str:
+        return repr_text(self, self.units)
+
+    def _repr_html_(self) -> str:
+        return result_html(self, self.units)
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.summary()
@@ -142,13 +160,14 @@ class Result:
         return folder
 
     def to_excel(self, path: str | Path) -> Path:
-        """Write one sheet per table (sheet names cut to Excel's 31 characters)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, df in self._all_tables().items():
-                df.to_excel(writer, sheet_name=name[:31], index=False)
-        return path
+        """Write a ``summary`` sheet (status, objective, KPIs and costs with units), then one
+        sheet per table (``status`` first): header frozen, filters, fitted widths, thousands
+        and percent formats, units in the headers (``cost [EUR]``). Sheet names are cut to
+        Excel's 31 characters."""
+        from .report.excel import write_excel
+
+        kpis = self.kpis if "kpis" in self.tables else None
+        return write_excel(self, path, self._all_tables(), kpis, self.units)
 
     def _all_tables(self) -> dict[str, pd.DataFrame]:
         out = {"status": self.status_table()}

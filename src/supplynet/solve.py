@@ -100,6 +100,9 @@ class Solution:
     columns: list = field(default_factory=list, repr=False)
     rows: list = field(default_factory=list, repr=False)
     highs: Any = field(default=None, repr=False)
+    # the solved model: the columns refer to it only weakly, and marginal values and model
+    # export need it alive for as long as the solution is kept
+    model: Any = field(default=None, repr=False)
     _col_of: dict | None = field(default=None, repr=False)
     _row_of: dict | None = field(default=None, repr=False)
 
@@ -375,6 +378,7 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
         status = h.getModelStatus()
     t2 = time.perf_counter()
     sol = _read_solution(h, cm, status)
+    sol.model = model
     sol.handoff_seconds = t1 - t0
     sol.solve_seconds = t2 - t1
     return sol

@@ -122,8 +122,9 @@ def write_scenario(out: Path, folder: str, record: dict, scenario_dict: dict, fm
                                            "message": record.get("error", "")}])}
     strings = {}
     for name, df in tables.items():
-        strings[name] = [c for c in df.columns if df[c].dtype == object or
-                         pd.api.types.is_string_dtype(df[c].dtype)]
+        # text columns only: an object column of mixed ints and floats (kpis) stays numeric
+        strings[name] = [c for c in df.columns if pd.api.types.infer_dtype(df[c], skipna=True)
+                         in ("string", "empty")]
         if fmt == "parquet":
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         else:

@@ -328,7 +328,7 @@ def buffers(net, **options: Any) -> Result:
     st.insert(0, "node", [g.nodes[s]["node"] for s in st["stage"]])
     st["mode"] = np.where(st["role"] == "decoupling point", "push", "pull")
     result.tables = {"stages": st, "decoupling": _decoupling(g, st, service),
-                     "costs": r.costs, "kpis": r.kpis}
+                     "costs": r.costs, "kpis": r.tables["kpis"]}
     if "policies" in r.tables:
         result.tables["policies"] = r.policies
     return result

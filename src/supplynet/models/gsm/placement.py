@@ -265,7 +265,8 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
         result.gap = (0.0 if not result.objective else
                       max(0.0, (result.objective - result.bound) / abs(result.objective)))
     result.start_values = {str(s): int(v) for s, v in zip(data.ids, best.S, strict=True)}
-    kpis = [("stages", data.n, ""), ("decoupling points", int((table["role"] != "pull").sum()), ""),
+    kpis = [("stages", data.n, "count"),
+            ("decoupling points", int((table["role"] != "pull").sum()), "count"),
             ("safety stock", float(table["safety_stock"].sum()), "units"),
             ("safety stock cost", costs[0]["cost"], "money/period")]
     result.tables = {"stages": table, "costs": pd.DataFrame(costs),
