@@ -153,3 +153,15 @@ def test_solve_is_quiet_unless_verbose(capfd, tmp_path):
     assert main(["solve", str(tmp_path / "tiny"), "--model", "design", "--quiet"]) == 0
     out, _ = capfd.readouterr()
     assert "solving design" not in out and "objective 12" in out
+
+
+def test_time_limit_without_a_solution_has_its_own_exit_code(capsys, monkeypatch, tmp_path):
+    sn.load_instance("juice").write(tmp_path / "juice")
+
+    def no_incumbent(net, **options):
+        return sn.Result(model="design", status="time_limit",
+                         message="time limit reached before any feasible solution was found")
+
+    monkeypatch.setattr(sn, "design", no_incumbent)
+    code, _, err = run(capsys, "solve", str(tmp_path / "juice"), "--time-limit", "1")
+    assert code == 3 and "before any feasible solution" in err

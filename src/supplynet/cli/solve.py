@@ -1,7 +1,7 @@
 """``supplynet solve PATH --model design|plan|buffers``: solve, print the summary, write tables.
 
-Exit codes: 0 solved (optimal, or a limit with a solution), 1 infeasible or no solution
-(the diagnosis is printed), 2 bad input.
+Exit codes: 0 solved (optimal, or a limit with a solution), 1 infeasible, unbounded or an
+error (the diagnosis is printed), 2 bad input, 3 the time limit came before any solution.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 from .registry import EXIT_OK, add_verbosity_arguments, read_any, register
 
 MODELS = ("design", "plan", "buffers")
-EXIT_NO_SOLUTION = 1
+EXIT_NO_SOLUTION = 1  # infeasible, unbounded or an error: the diagnosis is printed
+EXIT_TIME_LIMIT_NO_SOLUTION = 3  # the time limit came before any feasible solution
 
 
 def add_solve_arguments(p: argparse.ArgumentParser) -> None:
@@ -65,7 +66,7 @@ def run_solve(args: argparse.Namespace) -> int:
             print(f"map written to {png}")
     if not res.ok:
         print(f"no solution: {res.status}. {res.message}", file=sys.stderr)
-        return EXIT_NO_SOLUTION
+        return EXIT_TIME_LIMIT_NO_SOLUTION if res.status == "time_limit" else EXIT_NO_SOLUTION
     return EXIT_OK
 
 
