@@ -73,3 +73,18 @@ def test_read_orlib_cap_large_file_needs_capacity():
     nodes = net.table("nodes").set_index("id")
     assert nodes.at["W1", "capacity"] == 8000 and nodes.at["W1", "fixed_cost"] == 2141200
     assert (nodes["kind"] == "customer").sum() == 1000
+
+
+def test_time_limit_bounds_the_whole_call_on_a_large_problem():
+    """capa (100 x 1000) takes about 4 s to build and 10 s to fix and prove: with 2 s the call
+    stops before the build it cannot afford (no solution, status time_limit, exit 3 in the
+    CLI) instead of running for 11 s as it did when only HiGHS had the limit."""
+    import time
+
+    net = sn.read_orlib_cap(ORLIB / "capa.txt", capacity=8000)
+    net.validate()
+    t0 = time.perf_counter()
+    res = sn.design(net, time_limit=2.0)
+    assert time.perf_counter() - t0 < 2.0 + 3.0
+    assert res.status == "time_limit" and res.objective is None
+    assert "before any feasible solution" in res.message

@@ -251,6 +251,14 @@ def _use_threads(threads: int) -> None:
     _scheduler_threads = threads
 
 
+def quiet_highs() -> highspy.Highs:
+    """A Highs object that prints nothing (for the package's own sub-solves)."""
+    with _stdout_silenced():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def make_highs(options: SolveOptions) -> highspy.Highs:
     """A Highs object with the options applied; an unknown raw option raises OptionsError.
     Quiet (no banner, no log) unless ``options.log``."""

@@ -27,18 +27,21 @@ at most ``UB`` (otherwise it solves the unreduced model).
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
-from ...solve import Deadline
+from ...solve import Deadline, quiet_highs
 from .data import DesignData, finite, min_open_count
 
 MIN_ARCS = 20_000  # below this many arcs the plain solve is already fast
 MAX_DENSE = 20_000_000  # warehouses x demand pairs held as a dense cost matrix
 PROBE_FAILURES = 3  # stop probing after this many probes in a row fix nothing
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -193,10 +196,10 @@ def forced_values(g: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 class _Master:
     """The strong LP over a growing subset of warehouses, solved warm by HiGHS."""
 
-    def __init__(self, core: Core, threads: int):
+    def __init__(self, core: Core, threads: int, clock: Deadline):
         self.core = core
-        self.h = h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        self.clock = clock
+        self.h = h = quiet_highs()
         h.setOptionValue("threads", int(threads))
         n = len(core.items)
         D = float(core.q.sum())
@@ -234,7 +237,13 @@ class _Master:
 
     def solve(self, partial: bool = False):
         """(value, u, tau, sigma, y) of the master, or None; ``partial`` also accepts a dual
-        simplex stopped at its objective bound (its duals are still valid multipliers)."""
+        simplex stopped at its objective bound (its duals are still valid multipliers). Each
+        solve gets what is left of the fixing's budget."""
+        left = self.clock.left()
+        if left is not None:
+            if left <= 0:
+                return None
+            self.h.setOptionValue("time_limit", left)
         self.h.run()
         st = self.h.getModelStatus()
         ok = st == highspy.HighsModelStatus.kOptimal or (
@@ -268,7 +277,7 @@ def _initial_members(core: Core, master: _Master) -> None:
 def _upper_bound(core: Core, use: list[int], seconds: float, threads: int):
     """The restricted MIP over the warehouses ``use`` (those the LP opens), stopped after its
     root node: (value, open warehouses, model, x) or None."""
-    model = _Master(core, threads)
+    model = _Master(core, threads, Deadline(seconds))
     for i in use:
         model.add(i)
     h = model.h
@@ -318,7 +327,7 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
     clock = Deadline(time_budget)
     nf = len(core.fac)
     D = float(core.q.sum())
-    master = _Master(core, threads)
+    master = _Master(core, threads, clock)
     _initial_members(core, master)
     rounds, res = 0, None
     batch = max(3, core.k)
@@ -338,13 +347,20 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
             master.add(int(i))
     lp, u, tau, sigma, y = res
     t_lp = clock.elapsed()
+    log.info("design: Lagrangian fixing: LP bound %.10g (money) over %d of %d warehouses after "
+             "%d rounds (%.2f s)", lp + core.const, len(master.members), nf, rounds, t_lp)
 
     use = [i for i in master.members if y[i] > 1e-6]
     ub = _upper_bound(core, use, clock.left(floor=1.0), threads)
     if ub is None:
+        log.info("design: Lagrangian fixing: the restricted MIP over %d warehouses found no "
+                 "design (%.2f s); solving without fixing", len(use), clock.elapsed())
         return None
     upper, opened_start, ubmodel, x = ub
     t_ub = clock.elapsed() - t_lp
+    log.info("design: Lagrangian fixing: restricted MIP over %d warehouses opens %d, value "
+             "%.10g (money) (%.2f s, %.2f s elapsed)", len(use), len(opened_start), upper, t_ub,
+             clock.elapsed())
     limit = upper + 1e-9 * abs(upper) + 1e-6
     in_start = np.zeros(nf, dtype=bool)
     in_start[opened_start] = True
@@ -378,8 +394,21 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
             probes += 1
             _probe(core, master, i, limit, lower, tighten)
             failures = 0 if best_open[i] > limit else failures + 1
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("design: probe %d: warehouse %s %s; %d closable so far (%.2f s)",
+                          probes, core.fac[i], "fixed closed" if best_open[i] > limit else
+                          "not fixed", int(((best_open > limit) & ~in_start).sum()),
+                          clock.elapsed())
+        log.info("design: Lagrangian fixing: %d probing rounds (%.2f s elapsed)", probes,
+                 clock.elapsed())
     closed = [core.fac[i] for i in range(nf) if best_open[i] > limit and not in_start[i]]
     opened = [core.fac[i] for i in range(nf) if best_closed[i] > limit and in_start[i]]
+    log.info("design: Lagrangian fixing: %d of %d warehouses fixed closed, %d fixed open (root "
+             "bound %.10g, start %.10g money; %.2f s)", len(closed), nf, len(opened), lower,
+             upper, clock.elapsed())
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("design: fixed closed: %s; fixed open: %s", ", ".join(closed) or "-",
+                  ", ".join(opened) or "-")
     start_open = {f: 0.0 for f in core.fac}
     start_flow: dict[tuple[str, str, str], float] = {}
     for i in opened_start:
@@ -404,7 +433,11 @@ def reduce_design(d: DesignData, o, carbon_price: float, time_budget: float,
     ``time_budget``: seconds the fixing may take (the caller's share of its Deadline)."""
     core = core_of(d, o, carbon_price)
     if core is None:
+        log.debug("design: Lagrangian fixing does not apply (not a plain facility-location "
+                  "instance with at least %d arcs)", MIN_ARCS)
         return None
+    log.info("design: Lagrangian fixing on %d warehouses x %d demands (budget %.0f s)",
+             len(core.fac), len(core.items), time_budget)
     return reduce_core(core, time_budget, threads)
 
 

@@ -4,16 +4,18 @@ diagnosis and the make-or-buy regret (each of which calls it, never ``design()``
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from typing import Any
 
 from ...network import Network
 from ...options import SolveOptions
+from ...report.progress import solve_line
 from ...results import Result
 from ...solve import Deadline, Solution, solve_model
 from .._sets import Built, records
-from .model import Unreachable, build, with_forced_status
+from .model import OutOfTime, Unreachable, build, with_forced_status
 from .options import DesignOptions
 from .reduce import Reduction
 from .results import apply_design, make_result
@@ -28,6 +30,8 @@ FIXED_HIGHS_OPTIONS: dict[str, Any] = {
     "mip_heuristic_run_root_reduced_cost": False,
     "mip_heuristic_run_feasibility_jump": False,
 }
+
+log = logging.getLogger(__name__)
 
 
 def start_of(built: Built, red: Reduction) -> dict[str, float]:
@@ -68,11 +72,20 @@ def solve_built(net: Network, o: DesignOptions, so: SolveOptions, deadline: Dead
     try:
         built = _built(work, o, so, deadline)
     except Unreachable as e:  # demand cut off by closed facilities: infeasible, not bad input
+        log.info("design: no model built, demand is cut off by closed facilities (%.2f s)",
+                 time.perf_counter() - t0)
         return Result(model="design", status="infeasible",
                       message="no design can deliver all demand: " + "; ".join(e.problems),
                       build_seconds=time.perf_counter() - t0, network=work, options=o,
                       applier=apply_design), None
+    except OutOfTime as e:
+        log.info("design: stopped before the build: %s", e)
+        return Result(model="design", status="time_limit",
+                      message=f"time limit reached before any feasible solution was found ({e})",
+                      build_seconds=time.perf_counter() - t0, network=work, options=o,
+                      applier=apply_design), None
     t1 = time.perf_counter()
+    log.info("design: model built in %.2f s", t1 - t0)
     red = built.sets.reduction
     run = so
     if red is not None:
@@ -80,15 +93,21 @@ def solve_built(net: Network, o: DesignOptions, so: SolveOptions, deadline: Dead
         if so.mip_start is None:
             run = run.replace(mip_start=start_of(built, red))
     sol = solve_model(built.model, deadline.options(run))
+    if log.isEnabledFor(logging.INFO):
+        log.info("design: %s", solve_line(sol))
     note = ""
     if red is not None:
         if certified(sol, red):
             note = red.note()
         else:  # the start was not reproduced: the fixings are not certified, solve it all
             note = "Lagrangian fixing withdrawn: the model did not reproduce its start"
+            log.info("design: %s; building and solving the whole model (%.1f s elapsed)",
+                     note, deadline.elapsed())
             built = _built(work, dataclasses.replace(o, lagrangian_fixing=False), None, deadline)
             t1 = time.perf_counter()
             sol = solve_model(built.model, deadline.options(so))
+            if log.isEnabledFor(logging.INFO):
+                log.info("design: %s", solve_line(sol))
     res = make_result(work, built, o, sol, build_seconds=t1 - t0)
     if note:
         res.message = f"{res.message}; {note}" if res.message else note
