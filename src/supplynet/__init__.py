@@ -27,6 +27,7 @@ _EXPORTS = {
     "design": "supplynet.models.design",
     "plan": "supplynet.models.planning",
     "PlanOptions": "supplynet.models.planning",
+    "promise": "supplynet.models.promising",
     "DesignOptions": "supplynet.models.design",
     "GsmOptions": "supplynet.models.gsm",
     "gsm": "supplynet.models.gsm",

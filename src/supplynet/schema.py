@@ -15,6 +15,7 @@ NODE_KINDS = ("supplier", "plant", "warehouse", "customer")
 NODE_STATUSES = ("open", "existing", "candidate", "closed")
 PRODUCT_KINDS = ("raw", "intermediate", "finished")
 STOCK_MODES = ("push", "pull")
+SEGMENTS = ("key_account", "committed", "best_effort")
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,20 @@ TABLES: dict[str, TableSchema] = {t.name: t for t in [
        backlog=C("bool", True, description="unmet demand is backlogged (True) or lost (False)"),
        backlog_cost=C("float", 0.0, "money/unit/period", "cost per unit backlogged per period"),
        min_fill_rate=C("float", 0.0, "share", "committed minimum fill rate of the class")),
+    _t("commitments", ["customer", "product"], "Service commitments per customer and product "
+       "(plan, promise): committed volume, service level and segment.",
+       customer=C("str", description="customer node"),
+       product=C("str", description="product committed"),
+       quoted_lead_time=C("int", 0, "periods", "shortest lead time that may be quoted to the "
+                          "customer"),
+       max_quantity=C("float", NAN, "units/period", "committed volume per period; demand above "
+                      "it is best effort (NaN = all demand committed)"),
+       service_level=C("float", 0.0, "share", "promised fill rate of the committed volume over "
+                       "the horizon (a hard floor in the plan)"),
+       mean_demand=C("float", NAN, "units/period", "mean demand the commitment was sized for "
+                     "(NaN = not stated; informative)"),
+       segment=C("str", "committed", description="key_account (reserved supply), committed "
+                 "(committed volume) or best_effort (no commitment)")),
     _t("periods", ["period"], "The planning horizon.",
        period=C("int", description="period number, 1..T"),
        label=C("str", "", description="e.g. 2026-01")),

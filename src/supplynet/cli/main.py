@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import SupplynetError
-from . import batch, generate, registry, solve, validate  # noqa: F401  (each registers its subcommand)
+from . import batch, generate, promise, registry, solve, validate  # noqa: F401  (each registers its subcommand)
 from .registry import EXIT_INVALID
 
 

@@ -37,6 +37,7 @@ from ..schema import (
     NODE_STATUSES,
     PARAMS,
     PRODUCT_KINDS,
+    SEGMENTS,
     STOCK_MODES,
     TABLES,
 )
@@ -56,6 +57,7 @@ MAX_CYCLES = 10
 RANGES: dict[tuple[str, str], tuple[float, float, bool, bool]] = {
     ("demand", "service_level"): (0.0, 1.0, False, False),
     ("customer_classes", "min_fill_rate"): (0.0, 1.0, True, True),
+    ("commitments", "service_level"): (0.0, 1.0, True, True),
     ("outages", "capacity_factor"): (0.0, 1.0, True, True),
     ("nodes", "lat"): (-90.0, 90.0, True, True),
     ("nodes", "lon"): (-180.0, 180.0, True, True),
@@ -70,11 +72,14 @@ NODE_REFS: dict[tuple[str, str], tuple[str, ...] | None] = {
     ("capacity_levels", "node"): ("plant", "warehouse"),
     ("demand", "customer"): ("customer",),
     ("stock", "node"): ("plant", "warehouse"),
+    ("commitments", "customer"): ("customer",),
 }
 PRODUCT_REFS = [("bom", "parent"), ("bom", "component"), ("supply", "product"),
-                ("production", "product"), ("demand", "product"), ("stock", "product")]
+                ("production", "product"), ("demand", "product"), ("stock", "product"),
+                ("commitments", "product")]
 ALLOWED_VALUES = {("nodes", "kind"): NODE_KINDS, ("nodes", "status"): NODE_STATUSES,
-                  ("products", "kind"): PRODUCT_KINDS, ("stock", "mode"): STOCK_MODES}
+                  ("products", "kind"): PRODUCT_KINDS, ("stock", "mode"): STOCK_MODES,
+                  ("commitments", "segment"): SEGMENTS}
 
 
 # ------------------------------------------------------------------------- checks
@@ -223,7 +228,7 @@ def _check_references(net, out: Problems) -> None:
             wrong = ~unknown & (v != "") & ~np.isin(k.astype(str), list(kinds))
             noun = {"supply": "supply offers", "production": "production options",
                     "capacity_levels": "capacity levels", "demand": "demand",
-                    "stock": "stock rows"}[name]
+                    "stock": "stock rows", "commitments": "commitments"}[name]
             out.rows(net, name, wrong, lambda i, v=v, k=k, col=col, kinds=kinds, noun=noun:
                      f"{col} {v[i]!r} is a {k[i]}; {noun} belong to "
                      f"{' or '.join(x + 's' for x in kinds)} only",

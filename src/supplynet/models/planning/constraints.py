@@ -24,7 +24,8 @@ def add_variables(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
     """Every variable family over its index table; bounds from the data (units, hours).
 
     inv[n,p,T] >= target_end[n,p]; ss_short <= safety_stock; overtime <= hours_max;
-    open[c,p,t] <= notdue[c,p,t] for lost-sales customers (open orders not yet due).
+    open[c,p,t] <= notdue[c,p,t] for lost-sales customers (open orders not yet due);
+    best_effort_unmet[c,p] <= excess[c,p] (units of a commitment's demand above max_quantity).
     """
     NN, T = pyo.NonNegativeReals, s.periods[-1]
     for name in ("make", "sub", "ship", "late", "lost"):
@@ -44,6 +45,10 @@ def add_variables(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
     oub = {k: (None if bl else nd) for k, bl, nd in zip(
         records(op, KEYS["open"]), op["backlog"].tolist(), op["notdue"].tolist(), strict=True)}
     m.open = pyo.Var(list(oub), domain=NN, bounds=lambda m, c, p, t: (0.0, oub[(c, p, t)]))
+    be = s.best_effort_unmet
+    beub = dict(zip(records(be, KEYS["best_effort_unmet"]), be["excess"].tolist(), strict=True))
+    m.best_effort_unmet = pyo.Var(list(beub), domain=NN,
+                                  bounds=lambda m, c, p: (0.0, beub[(c, p)]))
 
 
 def _skip_if_empty(terms, expr):
@@ -241,6 +246,45 @@ def add_min_fill_rate(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None
             terms[k].append(v)
     m.min_fill_rate = pyo.Constraint(list(req), rule=lambda m, k: _skip_if_empty(
         terms[k], pyo.quicksum(terms[k]) <= (1.0 - req[k]) * total[k]))
+
+
+def _pair_unmet(m: pyo.ConcreteModel, s: PlanSets, pairs: set) -> dict[tuple, list]:
+    """{(c, p): [lost[c,p,t] for every t] + [open[c,p,T]]} for the pairs asked (units)."""
+    T = s.periods[-1]
+    out: dict[tuple, list] = defaultdict(list)
+    for v, (c, p, _t) in zip(m.lost.values(), records(s.lost, KEYS["lost"]), strict=True):
+        if (c, p) in pairs:
+            out[(c, p)].append(v)
+    for v, (c, p, t) in zip(m.open.values(), records(s.open, KEYS["open"]), strict=True):
+        if t == T and (c, p) in pairs:
+            out[(c, p)].append(v)
+    return out
+
+
+def add_best_effort_link(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
+    """best_effort_link[c,p]: best_effort_unmet[c,p] <= sum_t lost[c,p,t] + open[c,p,T]
+    (units; commitments with demand above max_quantity). With best_effort_unmet <= excess
+    and its cost -(penalty - best_effort_penalty) it equals min(unmet, excess): the units
+    above the committed volume are the ones left unmet first, at the best-effort penalty."""
+    keys = records(s.best_effort_unmet, KEYS["best_effort_unmet"])
+    unmet = _pair_unmet(m, s, set(keys))
+    m.best_effort_link = pyo.Constraint(keys, rule=lambda m, c, p: m.best_effort_unmet[c, p]
+                                        <= pyo.quicksum(unmet.get((c, p), [])))
+
+
+def add_commitment_service_level(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
+    """commitment_service_level[c,p]: sum_t lost[c,p,t] + open[c,p,T]
+    <= excess[c,p] + (1 - service_level[c,p]) * committed[c,p]  (units; commitments with
+    service_level > 0 and committed volume; hard). Unmet units above the excess are
+    committed units, so the committed fill rate is at least service_level."""
+    fl = s.commit[s.commit["floor"].to_numpy(bool)]
+    keys = records(fl, ["customer", "product"])
+    rhs = {k: e + (1.0 - sl) * com for k, e, sl, com in zip(
+        keys, fl["excess"].tolist(), fl["service_level"].tolist(), fl["committed"].tolist(),
+        strict=True)}
+    unmet = _pair_unmet(m, s, set(keys))
+    m.commitment_service_level = pyo.Constraint(keys, rule=lambda m, c, p: _skip_if_empty(
+        unmet.get((c, p), []), pyo.quicksum(unmet.get((c, p), [])) <= rhs[(c, p)]))
 
 
 def emission_terms(m: pyo.ConcreteModel, s: PlanSets) -> list:

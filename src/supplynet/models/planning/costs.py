@@ -28,7 +28,9 @@ def cost_coefficients(s: PlanSets) -> Coefficients:
     """{variable family: {cost category: money per unit of the variable, one per row}}.
 
     Backlog is charged on ``late`` where it exists, otherwise on ``open``; open orders at
-    the end of the horizon and lost sales cost the class penalty (unmet).
+    the end of the horizon and lost sales cost the class penalty (unmet); the unmet units
+    above a commitment's max_quantity (``best_effort_unmet``) get back the difference to
+    the best-effort penalty.
     """
     cp, T = s.carbon_price, s.periods[-1]
     mk, sh, op = s.make, s.ship, s.open
@@ -49,6 +51,8 @@ def cost_coefficients(s: PlanSets) -> Coefficients:
                  "unmet": np.where(last, op["penalty"].to_numpy(float), 0.0)},
         "late": {"backlog": s.late["backlog_cost"].to_numpy(float)},
         "lost": {"unmet": s.lost["penalty"].to_numpy(float)},
+        # unmet units above a commitment's max_quantity cost the best-effort penalty
+        "best_effort_unmet": {"unmet": -s.best_effort_unmet["relief"].to_numpy(float)},
     }
 
 

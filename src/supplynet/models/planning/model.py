@@ -41,6 +41,10 @@ def build(net, o: PlanOptions | None = None) -> Built:
             pc.add_safety_stock(m, s, o)
         if o.min_fill_rates:
             pc.add_min_fill_rate(m, s, o)
+        if len(s.best_effort_unmet):
+            pc.add_best_effort_link(m, s, o)
+        if o.commitment_service_levels and s.commit["floor"].any():
+            pc.add_commitment_service_level(m, s, o)
         if o.co2 and s.co2_cap is not None:
             pc.add_co2_cap(m, s, o)
         add_objective(m, s, o)

@@ -31,6 +31,10 @@ class PlanOptions:
             existing ones; closed ones never).
         safety_stock_penalty: money per unit and period of safety-stock shortfall (None =
             the base unmet penalty / number of periods).
+        commitment_service_levels: impose the commitments table's service_level as a hard
+            fill-rate floor per (customer, product) on the committed volume.
+        best_effort_penalty: money per unit of unmet demand above a commitment's
+            max_quantity (best effort); None = half the pair's class penalty.
         warm_start: with setups and no ``mip_start``, solve the LP relaxation first and
             hand HiGHS its rounded-up setups (setup wherever the relaxation produces) as a
             start; its time counts in solve_seconds and in the time limit.
@@ -48,6 +52,8 @@ class PlanOptions:
     include_candidates: bool = False
     safety_stock_penalty: float | None = None
     warm_start: bool = True
+    commitment_service_levels: bool = True
+    best_effort_penalty: float | None = None
 
     def __post_init__(self) -> None:
         if self.backlog not in (None, True, False):
@@ -56,3 +62,5 @@ class PlanOptions:
             raise OptionsError("extra_constraints must be a function f(model, net)")
         if self.safety_stock_penalty is not None and not self.safety_stock_penalty >= 0:
             raise OptionsError("safety_stock_penalty must be >= 0 (money per unit and period)")
+        if self.best_effort_penalty is not None and not self.best_effort_penalty >= 0:
+            raise OptionsError("best_effort_penalty must be >= 0 (money per unit)")

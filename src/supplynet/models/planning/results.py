@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._sets import Built, records
+from .commitments import commitment_table
 from .costs import cost_table
 from .sets import PlanSets
 
@@ -65,6 +66,9 @@ def extract(built: Built, sol) -> dict[str, pd.DataFrame]:
     out["inventory"] = _inventory(s, x, ships)
     out["deliveries"], out["backlog"], out["lost_sales"], out["fill_rates"] = \
         _service(s, x, ships)
+    out["commitments"] = commitment_table(s.commit, out["deliveries"], s.periods[-1], dict(
+        zip(records(s.best_effort_unmet, ["customer", "product"]),
+            x["best_effort_unmet"].tolist(), strict=True)))
     out["capacity"] = _capacity(m, s, sol, x)
     out["costs"] = cost_table(s, x)
     out["kpis"] = _kpis(s, out)

@@ -7,7 +7,7 @@ columns. Names follow models/planning.md ("Sets").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ from .._sets import (
     outage_factors,
     records,
 )
+from .commitments import COLUMNS as COMMIT_COLUMNS
+from .commitments import commitment_rows
 from .demand import finite, order_rows, setup_rows
 from .options import PlanOptions
 
@@ -33,6 +35,7 @@ KEYS: dict[str, list[str]] = {
     "ship": ["origin", "destination", "product", "period"], "inv": ["node", "product", "period"],
     "ss_short": ["node", "product", "period"], "open": ["customer", "product", "period"],
     "late": ["customer", "product", "period"], "lost": ["customer", "product", "period"],
+    "best_effort_unmet": ["customer", "product"],
 }
 
 
@@ -72,6 +75,11 @@ class PlanSets:
     ss_penalty: float  # money per unit and period of safety-stock shortfall
     carbon_price: float  # money per kg (0 with co2=False)
     co2_cap: float | None  # kg over the horizon (None: no cap)
+    # commitments (customer, product): see commitments.commitment_rows
+    commit: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMMIT_COLUMNS))
+    # commit rows with best-effort demand (excess > 0) that costs less unmet (relief > 0)
+    best_effort_unmet: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=COMMIT_COLUMNS))
 
     def variable_tables(self) -> dict[str, pd.DataFrame]:
         """{variable family: its index table}, in ``KEYS`` order."""
@@ -250,6 +258,7 @@ def build_sets(net, opts: PlanOptions) -> PlanSets:
     co2_cap = net.params.get("co2_cap") if opts.co2 else None
     ss_pen = opts.safety_stock_penalty
     inv = balance[balance["stocked"]].reset_index(drop=True)
+    commit = commitment_rows(net, opts, orders)
     return PlanSets(
         periods=periods, make=make, setup=setup, sub=sub, overtime=overtime, ship=ship,
         balance=balance, inv=inv,
@@ -262,4 +271,6 @@ def build_sets(net, opts: PlanOptions) -> PlanSets:
         classes=classes, bom=bom, volume=volume, value=value, base_penalty=base,
         ss_penalty=float(base / T if ss_pen is None else ss_pen),
         carbon_price=float(net.params.get("carbon_price") or 0.0) if opts.co2 else 0.0,
-        co2_cap=None if co2_cap is None else float(co2_cap))
+        co2_cap=None if co2_cap is None else float(co2_cap), commit=commit,
+        best_effort_unmet=commit[(commit["excess"] > 0) & (commit["relief"] > 0)].reset_index(
+            drop=True))
