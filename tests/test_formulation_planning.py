@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
@@ -89,6 +90,8 @@ ROWS = {
     "safety_stock": (None, 2),  # (W,FG,1), (W,FG,2)
     "min_fill_rate": (None, 1),  # class gold (silver has no commitment)
     "co2_cap": (None, 1),  # one row: production emits
+    "best_effort_link": (None, None),  # no commitments table (see the test below)
+    "commitment_service_level": (None, None),
 }
 
 
@@ -138,3 +141,18 @@ def test_nothing_but_pyomo_components_hangs_on_the_model():
         extra = set(vars(m)) - plain - components
         assert not extra, extra
         assert {c.local_name for c in m.component_objects(pyo.Objective)} == {"total_cost"}
+
+
+def test_commitment_families_have_their_hand_counted_rows():
+    """tiny() with commitments: (C1, FG) commits at most 3 a period at service level 0.9
+    (demand 5 + 5: committed 6, excess 4), (C2, FG) is best effort (committed 0, excess 4).
+    The instance penalty 100 against the default best-effort penalty 50 leaves a relief of 50 on
+    both pairs: best_effort_link has 2 rows; only (C1, FG) commits a volume at a service
+    level, so commitment_service_level has 1 row."""
+    net = tiny()
+    net.set_table("commitments", pd.DataFrame({
+        "customer": ["C1", "C2"], "product": ["FG", "FG"], "max_quantity": [3.0, float("nan")],
+        "service_level": [0.9, 0.0], "segment": ["committed", "best_effort"]}))
+    m = build(net, OFF).model
+    assert len(m.best_effort_link) == 2
+    assert len(m.commitment_service_level) == 1
