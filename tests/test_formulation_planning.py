@@ -87,6 +87,8 @@ ROWS = {
     "storage_capacity": (None, 4),  # nodes P, W x periods 1, 2
     "setup_forcing": (None, 2),  # setup rows (P,FG,1), (P,FG,2)
     "min_lot": (None, 2),  # both setup rows have min_lot 2 > 0
+    "ls_cut": (None, 0),  # declared empty: rows come from the separation rounds (solve);
+    # FG's gold customer is backlog, so FG is no item (test_planning_ls_cuts.py counts rows)
     "safety_stock": (None, 2),  # (W,FG,1), (W,FG,2)
     "min_fill_rate": (None, 1),  # class gold (silver has no commitment)
     "co2_cap": (None, 1),  # one row: production emits

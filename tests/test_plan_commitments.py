@@ -106,3 +106,37 @@ def test_commitments_round_trip_through_folder_and_excel(tmp_path):
         ("key_account", 10.0, 1)
     net.write(tmp_path / "x.xlsx")
     assert sn.read(tmp_path / "x.xlsx").table("commitments").iloc[0]["service_level"] == 0.9
+
+
+def backlog_line(quote: int, segment: str = "committed") -> sn.Network:
+    """Line P -> C (lane lead time 0), capacity 10/period, backlog at 1 per unit and period,
+    demand 15 then 5, one commitment with the given quote."""
+    net = sn.Network("b", params={"periods": 2, "unmet_penalty": 100.0, "holding_rate": 0.0})
+    net.add_plant("P", capacity=10.0).add_customer("C").add_lane("P", "C")
+    net.add_product("A", value=1.0).add_production("P", "A", cost=0.0)
+    net.add_customer_class("standard", backlog=True, backlog_cost=1.0)
+    net.add_demand("C", "A", 15.0, period=1).add_demand("C", "A", 5.0, period=2)
+    net.set_table("commitments", pd.DataFrame([{"customer": "C", "product": "A",
+                                                "quoted_lead_time": quote,
+                                                "service_level": 1.0, "segment": segment}]))
+    return net
+
+
+def test_lead_time_achieved_against_the_quote():
+    """Capacity 10 per period: 10 delivered in period 1 (of the 15 demanded then), 10 in
+    period 2: first in first out, the 5 left from period 1 wait one period, the 5 of period 2
+    none. Lead time = (10 x 0 + 5 x 1 + 5 x 0) / 20 = 0.25 periods, longest 1; all 20
+    delivered (fill rate 1, objective: 5 units backlogged one period = 5). Quote 0: the lead
+    time is not held, so the commitment is not held although its fill rate is; quote 1: held.
+    Best effort has no quote: held."""
+    late = sn.plan(backlog_line(0))
+    assert late.objective == pytest.approx(5.0)
+    row = late.commitments.iloc[0]
+    assert row["lead_time"] == pytest.approx(0.25) and row["max_lead_time"] == 1
+    assert row["fill_rate"] == pytest.approx(1.0) and bool(row["fill_rate_held"])
+    assert row["quoted_lead_time"] == 0
+    assert not row["lead_time_held"] and not row["held"]
+    ok = sn.plan(backlog_line(1)).commitments.iloc[0]
+    assert ok["lead_time"] == pytest.approx(0.25) and ok["lead_time_held"] and ok["held"]
+    be = sn.plan(backlog_line(0, "best_effort")).commitments.iloc[0]
+    assert be["lead_time_held"] and be["held"]

@@ -130,6 +130,26 @@ class Result:
         return marginal_values(self, families)
 
     # -- reporting ----------------------------------------------------------------
+    def statistics(self, by: str = "facility") -> pd.DataFrame:
+        """Costs by category x ``by`` ("facility", "product" or "customer") of a design or a
+        plan, in long format: columns ``<by>``, category, cost (money over the horizon), unit.
+        Per category the rows add up to the ``costs`` table; what cannot be traced to one key
+        is on the row ``"(not attributable)"`` (which categories: see
+        ``supplynet.report.statistics``)."""
+        from .report.statistics import cost_statistics
+        from .report.units import unit_label
+
+        if self.model not in ("design", "plan"):
+            raise SupplynetError(f"statistics() is for design and plan results, not {self.model}")
+        net = self.__dict__.get("network")
+        data = {} if net is None else {t: net.table(t) for t in ("nodes", "capacity_levels",
+                                                                 "production")}
+        try:
+            return cost_statistics(self.model, self.tables, data, by,
+                                   unit_label("money/horizon", self.units))
+        except ValueError as e:
+            raise SupplynetError(str(e)) from None
+
     def summary(self) -> str:
         """Status, objective and bound in money, non-zero costs, every KPI with its unit."""
         return summary_text(self, self.kpis if "kpis" in self.tables else None, self.units)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
+import logging
 import multiprocessing
 import os
 import signal
@@ -51,6 +52,7 @@ from .store import (
 __all__ = ["solve_many", "Runs", "load_runs", "run_scenario"]
 
 BASE = "base"
+log = logging.getLogger(__name__)
 _WORKER: dict[str, Any] = {}  # the network of a pool worker, set once by _init_worker
 
 
@@ -328,6 +330,8 @@ def solve_many(model: str | Callable, net, scenarios: Iterable | str | Path, exe
             elif row["scenario"] not in wanted:
                 manifest_rows.append(row)  # another batch's scenario: keep its row
     todo = [s for s in scs if s.name not in records]
+    log.info("batch %s: %d scenarios, %d to solve (%s executor)%s", model_name, len(scs),
+             len(todo), kind, f", {len(records)} read back from {out_path}" if records else "")
 
     bar = _bar(len(scs), len(records), model_name, progress)
     failed = [0]
@@ -337,6 +341,13 @@ def solve_many(model: str | Callable, net, scenarios: Iterable | str | Path, exe
         records[name] = rec
         if rec["status"] == "error":
             failed[0] += 1
+        obj = rec.get("objective")
+        log.info("batch %s: scenario %r %s%s in %.2f s%s (%d of %d done, %.1f s elapsed)",
+                 model_name, name, rec["status"],
+                 "" if obj is None or obj != obj else f", objective {obj:,.6g}",
+                 rec.get("seconds") or 0.0,
+                 f": {rec['error']}" if rec.get("error") else "", len(records), len(scs),
+                 time.perf_counter() - t_start)
         if out_path is not None:
             sc = next(s for s in scs if s.name == name)
             write_scenario(out_path, folders[name], rec, sc.to_dict(), fmt)
@@ -358,6 +369,8 @@ def solve_many(model: str | Callable, net, scenarios: Iterable | str | Path, exe
 
     results = {s.name: records[s.name]["result"] for s in scs
                if records.get(s.name, {}).get("result") is not None}
+    log.info("batch %s: %d scenarios finished, %d failed (%.1f s)", model_name, len(scs),
+             failed[0], time.perf_counter() - t_start)
     status = pd.DataFrame([{c: records[s.name].get(c) for c in STATUS_COLUMNS}
                            for s in scs], columns=STATUS_COLUMNS)
     return Runs(model_name, results, status, {s.name: s for s in scs}, out_path,

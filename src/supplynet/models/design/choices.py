@@ -176,6 +176,23 @@ def service_ok(d: DesignData, o: DesignOptions, origin: str, customer: str) -> b
     return not (o.max_service_lead_time is not None and lt > o.max_service_lead_time)
 
 
+def committed_quotes(net) -> dict[tuple[str, str], int]:
+    """(customer, product) -> quoted_lead_time (periods) of the key-account and committed
+    rows of the network's ``commitments`` table (option ``respect_quoted_lead_times``)."""
+    com = net.table("commitments")
+    return {(c, p): int(q) for c, p, q, seg in records(com, ["customer", "product",
+                                                             "quoted_lead_time", "segment"])
+            if seg in ("key_account", "committed")}
+
+
+def quote_ok(d: DesignData, quotes: dict, origin: str, customer: str, product: str) -> bool:
+    """Can the lane origin -> customer carry product within the pair's quoted lead time?
+    True without a quote (best effort, no commitment) and for lanes not in the lanes table."""
+    q = quotes.get((customer, product))
+    row = d.lane_lookup.get((origin, customer))
+    return q is None or row is None or row[1] <= q
+
+
 def add_service_share(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
     """Σ flow on lanes within the service radius >= share · Σ demand (min_service_share)."""
     d, arcs = s.data, s.arc_list

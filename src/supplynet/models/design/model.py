@@ -85,7 +85,8 @@ def _check_reachable(d: DesignData, soft: bool) -> None:
     if soft:
         return
     problems = [f"customer {c}, product {p}: {q:,.6g} units demanded but no open facility can "
-                f"ship it there (closed facilities or a service radius cut every lane)"
+                f"ship it there (closed facilities, a service radius or a quoted lead time cut "
+                f"every lane)"
                 for c, p, q in records(d.demand, ["customer", "product", "quantity"])
                 if q > 0 and not d.arcs_in.get((c, p))]
     if problems:
@@ -99,14 +100,22 @@ def _reachable_with(d: DesignData, keep: list[bool]) -> bool:
 
 
 def design_data(net: Network, o: DesignOptions) -> DesignData:
-    """The model's data: arcs beyond a hard service radius dropped; in hard mode, raises
-    ``Unreachable`` when some demand has no arc left (closed facilities, service radius)."""
+    """The model's data: arcs beyond a hard service radius, and with
+    ``respect_quoted_lead_times`` arcs too slow for a committed pair's quote, dropped; in
+    hard mode, raises ``Unreachable`` when some demand has no arc left (closed facilities,
+    service radius, quoted lead time)."""
     d = prepare(net)
     if o.min_service_share is None and (o.max_service_distance is not None
                                         or o.max_service_lead_time is not None):
         keep = [d.kind[c] != "customer" or ch.service_ok(d, o, org, c)
                 for org, c in zip(d.arcs["origin"].tolist(), d.arcs["destination"].tolist(), strict=True)]
         restrict_arcs(d, keep)
+    if o.respect_quoted_lead_times:
+        quotes = ch.committed_quotes(net)
+        if quotes:
+            keep = [d.kind[c] != "customer" or ch.quote_ok(d, quotes, org, c, p)
+                    for org, c, p in records(d.arcs, ["origin", "destination", "product"])]
+            restrict_arcs(d, keep)
     _check_reachable(d, o.soft)
     return d
 

@@ -30,6 +30,10 @@ class DesignOptions:
         max_service_distance (km) / max_service_lead_time (periods): service radius; with
             ``min_service_share`` None, lanes beyond it cannot serve customers; otherwise at least
             that share of all demand is served from within it.
+        respect_quoted_lead_times: for key-account and committed pairs of the ``commitments``
+            table, lanes into the customer whose lead time (periods, the last lane only: the
+            shipping node holds the stock) exceeds the pair's ``quoted_lead_time`` cannot
+            carry the product; best-effort pairs and pairs without a commitment keep all lanes.
         min_open / max_open: {kind or (kind, region): count} limits on open facilities.
         carbon_price / co2_cap: override the instance's parameters (money/kg, kg).
         capacity_cover / open_count_cover / linking: the strengthening inequalities (on by
@@ -56,6 +60,7 @@ class DesignOptions:
     max_service_distance: float | None = None
     max_service_lead_time: int | None = None
     min_service_share: float | None = None
+    respect_quoted_lead_times: bool = False
     min_open: dict | None = None
     max_open: dict | None = None
     carbon_price: float | None = None

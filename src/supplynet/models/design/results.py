@@ -98,6 +98,7 @@ def make_result(work: Network, built: Built, o: DesignOptions, sol: Solution,
     tables["costs"] = cost_table(s, o, values)
     tables["cost_to_serve"] = cost_to_serve(s, flows, tables["costs"], "customer")
     tables["product_cost"] = cost_to_serve(s, flows, tables["costs"], "product")
+    tables["customer_product_cost"] = cost_to_serve(s, flows, tables["costs"], "customer_product")
     tables["kpis"] = kpi_table(tables, flows, unmet)
     res.tables = tables
     stranded = tables["stranded_stock"]
@@ -203,17 +204,21 @@ def kpi_table(tables, flows, unmet) -> pd.DataFrame:
 
 
 def cost_to_serve(s: DesignSets, flows: pd.DataFrame, costs: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Cost to serve per customer (``by="customer"``) or per product (``by="product"``).
+    """Cost to serve per customer (``by="customer"``), per product (``by="product"``) or per
+    customer and product (``by="customer_product"``: columns customer, product).
 
-    last_mile_cost: transport on the lanes into customers, traced exactly. allocated_cost: every
-    other cost of the design (facilities, production, purchases, upstream transport, handling,
-    carbon; not the unmet penalty) shared in proportion to units delivered. Their sum over all
-    rows is the design's total cost less the unmet penalty.
+    delivered: units over the horizon. last_mile_cost: transport on the lanes into customers,
+    traced exactly. allocated_cost: every other cost of the design (facilities, production,
+    purchases, upstream transport, handling, carbon; not the unmet penalty) shared in
+    proportion to units delivered. Their sum over all rows is the design's total cost less the
+    unmet penalty (money per horizon); cost_per_unit is money per unit delivered.
     """
     to_c = flows[flows["destination"].map(s.data.kind).eq("customer")]
-    key = "destination" if by == "customer" else "product"
-    g = to_c.groupby(key, as_index=False)[["quantity", "cost"]].sum()
-    g = g.rename(columns={key: by, "quantity": "delivered", "cost": "last_mile_cost"})
+    keys = {"customer": ["destination"], "product": ["product"],
+            "customer_product": ["destination", "product"]}[by]
+    g = to_c.groupby(keys, as_index=False)[["quantity", "cost"]].sum()
+    g = g.rename(columns={"destination": "customer", "quantity": "delivered",
+                          "cost": "last_mile_cost"})
     c = costs.set_index("category")["cost"]
     pool = float(c.sum() - c.get("unmet", 0.0) - g["last_mile_cost"].sum())
     units = float(g["delivered"].sum())

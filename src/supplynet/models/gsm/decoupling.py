@@ -163,17 +163,39 @@ def stage_graph(net) -> tuple[nx.DiGraph, dict]:
     return g, {"customer_lanes": dict(customer_lanes)}
 
 
+GUARANTEED = ("key_account", "committed")  # segments whose quote is a service-time guarantee
+NO_COMMITMENT = "none"  # segment of a pair without a commitments row (demand table's values)
+
+
+def _commitments(net) -> dict:
+    """(customer, product) -> (quoted lead time or inf, service level or None, segment) from the
+    commitments table: best-effort pairs get no quote (inf); a service level of 0 (not stated)
+    leaves the demand table's."""
+    com = net.table("commitments")
+    out = {}
+    for c, p, q, sl, seg in zip(com["customer"].tolist(), com["product"].tolist(),
+                                com["quoted_lead_time"].tolist(), com["service_level"].tolist(),
+                                com["segment"].tolist(), strict=True):
+        quoted = float(q) if seg in GUARANTEED else math.inf
+        out.setdefault((c, p), (quoted, float(sl) if sl > 0 else None, seg))
+    return out
+
+
 def _add_demand(net, g: nx.DiGraph, customer_lanes: dict) -> pd.DataFrame:
     """Demand of customer-facing stages; returns the (customer, product, stage) service table.
 
     Per customer and product: mean per period = total quantity / number of periods; variance
-    per period = mean over periods of std^2. A customer served by m stages gives each 1/m of
-    its mean and std. Stage: mean = sum, std = sqrt(sum of squares), service level = highest
-    of its customers, max_service_time = min over customers of (quoted lead time - lane lead
-    time), at least 0.
+    per period = mean over periods of std^2; quoted lead time and service level from the
+    pair's ``commitments`` row (key_account, committed), else from the demand table (shortest
+    quote, highest level); best-effort pairs have no quote (inf) and do not set the level.
+    A customer served by m stages gives each 1/m of its mean and std. Stage: mean = sum, std
+    = sqrt(sum of squares) (best effort included), service level = highest of its guaranteed
+    customers (of all its customers if none is), max_service_time = min over customers of
+    (quoted lead time - lane lead time), at least 0 (None if no customer has a quote).
     """
     periods = max(1, len(net.periods))
     d = net.demand
+    commits = _commitments(net)
     agg: dict = {}
     for c, p, qty, sd, sl, ql in zip(d["customer"].tolist(), d["product"].tolist(),
                                      d["quantity"].tolist(), d["std"].tolist(),
@@ -195,21 +217,29 @@ def _add_demand(net, g: nx.DiGraph, customer_lanes: dict) -> pd.DataFrame:
     rows = []
     for (c, p), lst in serving.items():
         total, var_sum, sl, quoted = agg[(c, p)]
+        seg = NO_COMMITMENT
+        if (c, p) in commits:
+            quoted, level, seg = commits[(c, p)]
+            sl = level if level is not None else sl
         m = len(lst)
         mean, std = total / periods / m, math.sqrt(var_sum / periods) / m
         for s, lane_lt in lst:
-            e = stage_dem.setdefault(s, [0.0, 0.0, 0.0, math.inf])
+            e = stage_dem.setdefault(s, [0.0, 0.0, 0.0, math.inf, 0.0])
             e[0] += mean
             e[1] += std * std
-            e[2] = max(e[2], sl)
+            e[4] = max(e[4], sl)  # highest level of all customers, used if none is guaranteed
+            if seg != "best_effort":
+                e[2] = max(e[2], sl)
             e[3] = min(e[3], quoted - lane_lt)
-            rows.append({"customer": c, "product": p, "stage": s, "lane_lead_time": lane_lt,
-                         "quoted_lead_time": quoted, "share": 1.0 / m})
-    for s, (mean, var, sl, mst) in stage_dem.items():
-        g.nodes[s].update(demand_mean=mean, demand_std=math.sqrt(var), service_level=sl,
+            rows.append({"customer": c, "product": p, "segment": seg, "stage": s,
+                         "lane_lead_time": lane_lt, "quoted_lead_time": quoted,
+                         "share": 1.0 / m})
+    for s, (mean, var, sl, mst, sl_all) in stage_dem.items():
+        g.nodes[s].update(demand_mean=mean, demand_std=math.sqrt(var),
+                          service_level=sl if sl > 0 else sl_all,
                           max_service_time=max(0, int(mst)) if math.isfinite(mst) else None)
-    return pd.DataFrame(rows, columns=["customer", "product", "stage", "lane_lead_time",
-                                       "quoted_lead_time", "share"])
+    return pd.DataFrame(rows, columns=["customer", "product", "segment", "stage",
+                                       "lane_lead_time", "quoted_lead_time", "share"])
 
 
 def _stages_of(items, g: nx.DiGraph) -> list[str]:
@@ -234,9 +264,10 @@ def _decoupling(g: nx.DiGraph, st: pd.DataFrame, service: pd.DataFrame) -> pd.Da
     SI = dict(zip(st["stage"], st["inbound_service_time"], strict=True))
     tau = dict(zip(st["stage"], st["net_replenishment_time"], strict=True))
     out = []
-    for c, p, s, lane_lt, quoted in zip(service["customer"], service["product"], service["stage"],
-                                        service["lane_lead_time"], service["quoted_lead_time"],
-                                        strict=True):
+    for c, p, seg, s, lane_lt, quoted in zip(service["customer"], service["product"],
+                                             service["segment"], service["stage"],
+                                             service["lane_lead_time"],
+                                             service["quoted_lead_time"], strict=True):
         path, k = [s], s
         while True:  # follow the supplier whose quote sets the inbound service time
             preds = sorted(g.predecessors(k), key=lambda i: (-S[i], i))
@@ -248,13 +279,43 @@ def _decoupling(g: nx.DiGraph, st: pd.DataFrame, service: pd.DataFrame) -> pd.Da
         stock = [x for x in path if tau[x] > 0]
         point = stock[-1] if stock else None
         lead = int(S[s]) + int(lane_lt)
-        out.append({"customer": c, "product": p, "serving_stage": s,
+        out.append({"customer": c, "product": p, "segment": seg, "serving_stage": s,
                     "path": " > ".join(path + [c]),
                     "decoupling_point": point if point else "none (order reaches the supplier)",
                     "pull_stages": len(path) - 1 - path.index(point) if point else len(path),
-                    "customer_lead_time": lead, "quoted_lead_time": int(quoted),
+                    "customer_lead_time": lead,
+                    "quoted_lead_time": float(quoted) if math.isfinite(quoted) else math.nan,
                     "meets_quote": lead <= quoted})
     return pd.DataFrame(out)
+
+
+def _segments(dec: pd.DataFrame, st: pd.DataFrame) -> pd.DataFrame:
+    """Per segment (key_account, committed, best_effort; ``none`` for pairs without a
+    commitment): pairs (customer x product), decoupling points (the distinct stages, ", "
+    joined), their safety stock (units, each stage once), mean pull stages, mean and longest
+    customer lead time (periods), longest quote (periods, NaN for best effort) and the
+    pairs that meet their quote."""
+    ss = dict(zip(st["stage"], st["safety_stock"], strict=True))
+    rows = []
+    for seg, grp in dec.groupby("segment", sort=False):
+        points = list(dict.fromkeys(grp["decoupling_point"].tolist()))
+        pairs = grp.drop_duplicates(["customer", "product"])
+        rows.append({"segment": seg, "pairs": len(pairs),
+                     "decoupling_points": ", ".join(points),
+                     "safety_stock": float(sum(ss.get(x, 0.0) for x in points)),
+                     "pull_stages": float(grp["pull_stages"].mean()),
+                     "customer_lead_time": float(grp["customer_lead_time"].mean()),
+                     "max_customer_lead_time": int(grp["customer_lead_time"].max()),
+                     "quoted_lead_time": float(grp["quoted_lead_time"].max()),
+                     "pairs_meeting_quote": int(grp.groupby(["customer", "product"])
+                                                ["meets_quote"].all().sum())})
+    order = {"key_account": 0, "committed": 1, "best_effort": 2}
+    out = pd.DataFrame(rows, columns=["segment", "pairs", "decoupling_points", "safety_stock",
+                                      "pull_stages", "customer_lead_time",
+                                      "max_customer_lead_time", "quoted_lead_time",
+                                      "pairs_meeting_quote"])
+    return out.sort_values("segment", key=lambda x: x.map(order).fillna(3),
+                           kind="stable").reset_index(drop=True)
 
 
 def _apply(result: Result):
@@ -299,8 +360,9 @@ def buffers(net, **options: Any) -> Result:
     Returns:
         Result(model="buffers") with tables ``stages`` (node, product, service times in periods,
         safety stock in units, its holding cost per period, base stock, role, mode),
-        ``decoupling`` (per customer and product: path, decoupling point, lead time the customer
-        gets vs quoted), ``costs``, ``policies``, ``kpis``; ``apply()`` writes safety_stock and
+        ``decoupling`` (per customer and product: segment, path, decoupling point, lead time
+        the customer gets vs quoted), ``segments`` (decoupling points per commitment
+        segment), ``costs``, ``policies``, ``kpis``; ``apply()`` writes safety_stock and
         mode (push at decoupling points, pull elsewhere) into the network's stock table.
     """
     opts, solve_options = split_options(BuffersOptions, options)
@@ -327,7 +389,8 @@ def buffers(net, **options: Any) -> Result:
     st.insert(0, "product", [g.nodes[s]["product"] for s in st["stage"]])
     st.insert(0, "node", [g.nodes[s]["node"] for s in st["stage"]])
     st["mode"] = np.where(st["role"] == "decoupling point", "push", "pull")
-    result.tables = {"stages": st, "decoupling": _decoupling(g, st, service),
+    dec = _decoupling(g, st, service)
+    result.tables = {"stages": st, "decoupling": dec, "segments": _segments(dec, st),
                      "costs": r.costs, "kpis": r.tables["kpis"]}
     if "policies" in r.tables:
         result.tables["policies"] = r.policies

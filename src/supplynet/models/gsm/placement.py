@@ -8,6 +8,7 @@ exact MIP (``gsm_mip``) through HiGHS; see models/buffers.md for the formulation
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from ...results import Result
 from .graph import UNBOUNDED, Optimum, StageData, canonical, infeasibility, prepare, repair
 
 METHODS = ("auto", "mip", "dp")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,6 +95,7 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
     from .serial import is_serial, solve_serial
 
     if method != "mip" and is_serial(data):
+        log.info("gsm: %d stages in a serial line: serial DP", data.n)
         return _by_dp(data, solve_serial, "serial DP over extreme-point service times "
                                           "(Simpson 1958)")
     too_long = _dp_beyond_time_limit(data, solve_options)
@@ -107,9 +111,12 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
                                "use method='mip'")
         from .dp import solve_tree
 
+        log.info("gsm: %d stages forming a forest: tree DP", data.n)
         return _by_dp(data, solve_tree, "tree DP (Graves & Willems 2000)")
     from .solve import solve_mip
 
+    log.info("gsm: %d stages, not a forest: the exact MIP pipeline%s", data.n,
+             "" if reduce else " without reduction")
     return solve_mip(data, solve_options or SolveOptions(), reduce=reduce,
                      max_mip_pairs=max_mip_pairs)
 
@@ -119,6 +126,7 @@ def _by_dp(data: StageData, solve, how: str) -> Optimum:
     t0 = time.perf_counter()
     sol = solve(data)
     seconds = time.perf_counter() - t0
+    log.info("gsm: DP %s in %.2f s", sol.status, seconds)
     if sol.status != "optimal":
         return Optimum("infeasible", method="dp", solve_seconds=seconds,
                        message="no service times satisfy the bounds and what-if controls")
@@ -147,6 +155,7 @@ def _dp_beyond_time_limit(data: StageData, solve_options: SolveOptions | None) -
     msg = (f"the tree DP / elimination would evaluate {work:.3g} (SI, S) pairs, about "
            f"{work / DP_RATE:.0f} s, more than the time limit of {limit:g} s")
     g = coarse_factor(work, DP_RATE * limit / 2)
+    log.info("gsm: %s; coarse time units of %d periods", msg, g)
     half = solve_options.replace(time_limit=limit / 2)
     plans = {f"the optimal plan in units of {g} periods, lifted (gsm_coarse)":
              coarse_plan(data, g, lambda sub: optimize(sub, "auto", half)),
@@ -243,7 +252,11 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
         # policies share what the main solve leaves
         share = MAIN_SHARE if opts.compare_policies else 1.0
         main_options = solve_options.replace(time_limit=max(0.1, share * limit - prep))
+    log.info("gsm: stage graph of %d stages prepared in %.2f s", data.n, prep)
     best = optimize(data, opts.method, main_options, opts.reduce, opts.max_mip_pairs)
+    log.info("gsm: %s by %s, safety stock cost %s (money/period; %.2f s)", best.status,
+             best.method, "-" if best.objective is None else f"{best.objective:,.6g}",
+             time.perf_counter() - t0)
     pipeline = float(np.sum(data.h * data.mean * data.T)) if opts.include_pipeline else 0.0
     result = Result(model="gsm", status=best.status, message=best.message, options=opts,
                     build_seconds=prep + best.build_seconds,
@@ -276,4 +289,5 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
         deadline = None if limit is None else t0 + limit
         result.tables["policies"] = _policy_rows(stages, data, best, opts, solve_options,
                                                  pipeline, deadline)
+        log.info("gsm: reference policies solved (%.2f s elapsed)", time.perf_counter() - t0)
     return result

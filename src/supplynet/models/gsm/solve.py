@@ -14,6 +14,7 @@ limit stopped the proof.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -30,6 +31,8 @@ from .pairs import MipIndex, count_pairs, pair_table, tightened
 
 DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
 PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
+
+log = logging.getLogger(__name__)
 
 
 def _table_cap(most: int = 80_000_000, bytes_per_pair: int = 200) -> int:
@@ -86,6 +89,9 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
 
     clock = Deadline.of(options)
     folded = fold(data) if reduce else Folded(core=np.ones(data.n, dtype=bool))
+    if reduce:
+        log.info("gsm: elimination by DP leaves %d of %d stages (%.2f s)",
+                 int(folded.core.sum()) if folded.feasible else 0, data.n, clock.elapsed())
     if not folded.feasible:
         return Optimum("infeasible", method="mip", message="no service times satisfy the bounds "
                        "and what-if controls")
@@ -103,9 +109,15 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     notes: list[str] = []
     if reduce:
         best, lower = _incumbent_search(data, best, clock)
+        log.info("gsm: incumbent %s, tree bound %s (money/period); %d service-time pairs on the "
+                 "core (%.2f s)", _money(data, best), "-" if lower is None else f"{lower:,.6g}",
+                 n_pairs, clock.elapsed())
         if n_pairs > COARSE_FROM or beyond_lp(n_pairs, clock):
             best, lower, start = _coarse_stage(data, core_data, folded, best, lower, options,
                                                clock, n_pairs, notes)
+            log.info("gsm: coarse time units: incumbent %s, bound %s (money/period; %.2f s)",
+                     _money(data, best), "-" if lower is None else f"{lower:,.6g}",
+                     clock.elapsed())
             if best is not None and closed(options, data.cost_of(best)[0], lower):
                 cost = data.cost_of(best)[0]
                 return Optimum("optimal", canonical(data, best), cost, lower, "mip",
@@ -122,9 +134,13 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
         names = ", ".join(repr(data.ids[k]) for k in missing[:5].tolist())
         return Optimum("infeasible", method="mip", message=f"no admissible service times at {names}")
     if reduce and best is not None and len(idx.pair_k) > direct_pairs:
+        before, seen = len(idx.pair_k), len(notes)
         idx, best, low, core_data, _ = bound_and_fix(data, core_data, folded, idx, best,
                                                       options, clock, lp_pairs, notes, start)
         lower = low if lower is None else max(lower, low)
+        log.info("gsm: Lagrangian and LP bounds: lower bound %.6g, incumbent %s (money/period); "
+                 "%d of %d pairs kept (%.2f s)%s", lower, _money(data, best), len(idx.pair_k),
+                 before, clock.elapsed(), "".join(f"; {n}" for n in notes[seen:]))
         upper = data.cost_of(best)[0]
         if closed(options, upper, lower):
             return Optimum("optimal", canonical(data, best), upper, lower, "mip",
@@ -134,8 +150,14 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     if best is not None and not _mip_fits(core_data, core, idx, clock, max_mip_pairs):
         notes.append(f"the MIP on {len(idx.pair_k)} pairs does not fit "
                      f"{_limit_words(clock, max_mip_pairs)}")
+        log.info("gsm: %s (%.2f s)", notes[-1], clock.elapsed())
         return _stopped(data, best, lower, clock, "; ".join(notes))
     return _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes)
+
+
+def _money(data: StageData, S: np.ndarray | None) -> str:
+    """The cost of service times ``S`` (money per period) for a log line, "-" without any."""
+    return "-" if S is None else f"{data.cost_of(S)[0]:,.6g}"
 
 
 def _mip_size(core_data: StageData, core: np.ndarray, idx: MipIndex,
@@ -342,7 +364,11 @@ def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -
         size = _weighted_size(len(m.P), len(m.X) + len(m.Z), len(m.service_order))
         opts = opts.replace(time_limit=max(1.0, clock.left() - size / COMPILE_RATE))
     t1 = time.perf_counter()
+    log.info("gsm: pair MIP on %d stages, %d service-time pairs, built in %.2f s",
+             int(core.sum()), len(idx.pair_k), t1 - clock.t0)
     sol = solve_model(m, opts)
+    log.info("gsm: MIP: HiGHS %s in %.2f s (objective %s)", sol.status, sol.solve_seconds,
+             "-" if sol.objective is None else f"{sol.objective + folded.constant:,.6g}")
     note = "".join(f"{x}; " for x in notes)
     msg = (f"MIP on {int(core.sum())} of {data.n} stages after elimination, "
            f"{len(idx.pair_k)} service-time pairs; {note}{sol.message}").rstrip("; ")

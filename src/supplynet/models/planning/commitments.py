@@ -19,7 +19,8 @@ COLUMNS = ["customer", "product", "segment", "max_quantity", "service_level",
            "best_effort_penalty", "relief", "floor"]
 RESULT_COLUMNS = ["customer", "product", "segment", "demand", "committed", "delivered",
                   "committed_delivered", "unmet", "best_effort_unmet", "fill_rate",
-                  "service_level", "held"]
+                  "service_level", "fill_rate_held", "lead_time", "max_lead_time",
+                  "quoted_lead_time", "lead_time_held", "held"]
 TOL = 1e-6
 
 
@@ -58,28 +59,68 @@ def commitment_rows(net, opts: PlanOptions, orders: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def lead_times(deliveries: pd.DataFrame) -> dict[tuple[str, str], tuple[float, int]]:
+    """(customer, product) -> (mean, longest) periods from demand to delivery of the units
+    delivered, first in first out: in each period the demand joins the queue of open
+    orders, the units delivered (arriving at the customer) leave it from the oldest, then
+    the units lost. A pair with nothing delivered is absent."""
+    out = {}
+    dl = deliveries.sort_values(["customer", "product", "period"], kind="stable")
+    for (c, p), grp in dl.groupby(["customer", "product"], sort=False):
+        queue: list[list] = []  # [period of demand, units still open]
+        total = units = 0.0
+        longest = 0
+        for t, dem, got, lost in records(grp, ["period", "demand", "delivered", "lost"]):
+            if dem > TOL:
+                queue.append([t, float(dem)])
+            for amount, delivered in ((got, True), (lost, False)):
+                while amount > TOL and queue:
+                    take = min(amount, queue[0][1])
+                    if delivered:
+                        total += take * (t - queue[0][0])
+                        units += take
+                        longest = max(longest, int(t - queue[0][0]))
+                    amount -= take
+                    queue[0][1] -= take
+                    if queue[0][1] <= TOL:
+                        queue.pop(0)
+        if units > TOL:
+            out[(c, p)] = (total / units, longest)
+    return out
+
+
 def commitment_table(commit: pd.DataFrame, deliveries: pd.DataFrame, T: int,
                      best_effort_unmet: dict[tuple[str, str], float]) -> pd.DataFrame:
     """Per commitment: demand, committed, delivered (units over the horizon), committed
     units delivered, unmet (lost + open at T), best_effort_unmet (unmet units above
     max_quantity), fill_rate (committed_delivered / committed, share; NaN when nothing is
-    committed), service_level and held (fill_rate >= service_level)."""
+    committed), service_level, fill_rate_held (fill_rate >= service_level), lead_time and
+    max_lead_time (mean and longest periods from demand to delivery, ``lead_times``; NaN
+    when nothing was delivered), quoted_lead_time, lead_time_held (lead_time <=
+    quoted_lead_time; always for best effort, which has no quote, and when nothing was
+    delivered) and held (both)."""
     if not len(commit):
         return pd.DataFrame(columns=RESULT_COLUMNS)
     dl = deliveries
     short = dl["lost"] + dl["open_orders"].where(dl["period"] == T, 0.0)
     unmet = short.groupby([dl["customer"], dl["product"]]).sum().to_dict()
+    lt = lead_times(dl)
     out = []
-    for c, p, seg, d, com, exc, sl in records(commit, ["customer", "product", "segment",
-                                                       "demand", "committed", "excess",
-                                                       "service_level"]):
+    for c, p, seg, d, com, exc, sl, q in records(commit, ["customer", "product", "segment",
+                                                          "demand", "committed", "excess",
+                                                          "service_level",
+                                                          "quoted_lead_time"]):
         u = float(unmet.get((c, p), 0.0))
         cdel = com - max(0.0, u - exc)
         fr = cdel / com if com > 0 else math.nan
-        held = bool(com <= 0 or fr >= sl - TOL)
+        fr_held = bool(com <= 0 or fr >= sl - TOL)
+        mean, longest = lt.get((c, p), (math.nan, math.nan))
+        lt_held = bool(seg == "best_effort" or math.isnan(mean) or mean <= q + TOL)
         out.append((c, p, seg, d, com, d - u, cdel, u, best_effort_unmet.get((c, p), 0.0),
-                    fr, sl, held))
+                    fr, sl, fr_held, mean, longest, q, lt_held, fr_held and lt_held))
     res = pd.DataFrame(out, columns=RESULT_COLUMNS)
-    res["held"] = res["held"].astype(bool)
-    res["fill_rate"] = res["fill_rate"].astype(float)
+    for col in ("fill_rate_held", "lead_time_held", "held"):
+        res[col] = res[col].astype(bool)
+    for col in ("fill_rate", "lead_time", "max_lead_time"):
+        res[col] = res[col].astype(float)
     return res

@@ -16,6 +16,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .._sets import records
+from .lotsizing import Item, cut_key, ls_items, ls_row
 from .options import PlanOptions
 from .sets import KEYS, PlanSets
 
@@ -218,6 +219,35 @@ def add_min_lot(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
                                strict=True) if x > 0}
     m.min_lot = pyo.Constraint(list(ml), rule=lambda m, i, p, t:
                                m.make[i, p, t] >= ml[(i, p, t)] * m.setup[i, p, t])
+
+
+def add_ls_cut(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
+    """ls_cut[i,p,l,S]: declared empty at build; ``add_ls_cuts`` adds the rows that the
+    separation rounds find (run.py, lotsizing.strengthen)."""
+    m.ls_cut = pyo.Constraint(pyo.Any)
+
+
+def add_ls_cuts(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions | None,
+                cuts: list[tuple[str, str, int, tuple[int, ...]]],
+                items: dict[tuple[str, str], Item] | None = None) -> int:
+    """ls_cut[i,p,l,S]: sum_{t in S} make[i,p,t] <= sum_{t in S} D(t,l) setup[i,p,t]
+    + sum_n inv[n,p,l]  (units; (l,S) inequalities of single-plant items, lotsizing.py).
+
+    Declares ``m.ls_cut`` (empty) on the first call and adds one row per cut
+    (plant, product, l, S) not already there; returns the number of rows added."""
+    if not hasattr(m, "ls_cut"):
+        add_ls_cut(m, s, o)
+    if not cuts:
+        return 0
+    items = ls_items(s) if items is None else items
+    added = 0
+    for i, p, last, S in cuts:
+        key = cut_key(i, p, last, S)
+        if key in m.ls_cut:
+            continue
+        m.ls_cut[key] = ls_row(m, items[(i, p)], last, S)
+        added += 1
+    return added
 
 
 def add_safety_stock(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:

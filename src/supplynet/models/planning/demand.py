@@ -180,7 +180,11 @@ def requirements(orders: pd.DataFrame, balance: pd.DataFrame, bom, order, period
 def setup_rows(net, opts: PlanOptions, make: pd.DataFrame, orders: pd.DataFrame,
                balance: pd.DataFrame, bom: dict, order: list[str], nodes: pd.DataFrame,
                factor: dict) -> pd.DataFrame:
-    """Setup rows (plant, product, period) with big_m = min(hours bound, max(R, min_lot))."""
+    """Setup rows (plant, product, period) with big_m = min(hours bound, max(R, min_lot)).
+
+    Hours bound: (capacity (+ overtime)) x factor - setup_time, over use; R = R[p,t].
+    With ``tight_setup_big_m=False``: the setup time is not taken off and R = R[p,1].
+    """
     cols = ["plant", "product", "period", "cost", "time", "min_lot", "big_m"]
     if not opts.setups:
         return pd.DataFrame(columns=cols)
@@ -192,9 +196,11 @@ def setup_rows(net, opts: PlanOptions, make: pd.DataFrame, orders: pd.DataFrame,
     for i, p, t, sc, st, ml, use in records(need, ["plant", "product", "period", "setup_cost",
                                                    "setup_time", "min_lot", "use"]):
         f = factor.get((i, t), 1.0)
-        hours = (cap[i] + (otc[i] if opts.overtime else 0.0)) * f - st if finite(cap[i]) \
+        net_of = st if opts.tight_setup_big_m else 0.0  # hours the setup itself takes
+        hours = (cap[i] + (otc[i] if opts.overtime else 0.0)) * f - net_of if finite(cap[i]) \
             else math.inf
         hb = hours / use if use > 0 else (math.inf if hours >= 0 else 0.0)
-        big_m = max(0.0, min(hb, max(req.get((p, t), 0.0), ml)))
+        r = req.get((p, t if opts.tight_setup_big_m else 1), 0.0)  # R[p,1]: whole horizon
+        big_m = max(0.0, min(hb, max(r, ml)))
         rows.append((i, p, t, sc, st, ml, big_m))
     return pd.DataFrame(rows, columns=cols)

@@ -37,6 +37,8 @@ def build(net, o: PlanOptions | None = None) -> Built:
         if o.setups:
             pc.add_setup_forcing(m, s, o)
             pc.add_min_lot(m, s, o)
+            if o.lot_sizing_cut_rounds > 0:
+                pc.add_ls_cut(m, s, o)  # empty: rows come from the separation (run.py)
         if o.safety_stock:
             pc.add_safety_stock(m, s, o)
         if o.min_fill_rates:

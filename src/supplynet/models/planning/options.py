@@ -38,6 +38,14 @@ class PlanOptions:
         warm_start: with setups and no ``mip_start``, solve the LP relaxation first and
             hand HiGHS its rounded-up setups (setup wherever the relaxation produces) as a
             start; its time counts in solve_seconds and in the time limit.
+        tight_setup_big_m: with setups, bound make[i,p,t] <= big_m * setup[i,p,t] by the
+            hours left after the setup time and by what the product can still use from t
+            on (models/planning.md, "setup_forcing"); False = the plain bound (all the
+            plant's hours, or the whole horizon's requirement), kept for comparisons.
+        lot_sizing_cut_rounds: with setups, rounds of (l,S) inequalities separated on the
+            LP relaxation and added as rows of ``ls_cut`` before the MIP solve, for
+            products made at one plant that form a single-item lot-sizing structure
+            (models/planning.md, "ls_cut"); 0 = none. Their time counts like the warm start's.
     """
 
     setups: bool = False
@@ -54,6 +62,8 @@ class PlanOptions:
     warm_start: bool = True
     commitment_service_levels: bool = True
     best_effort_penalty: float | None = None
+    tight_setup_big_m: bool = True
+    lot_sizing_cut_rounds: int = 5
 
     def __post_init__(self) -> None:
         if self.backlog not in (None, True, False):
@@ -62,5 +72,7 @@ class PlanOptions:
             raise OptionsError("extra_constraints must be a function f(model, net)")
         if self.safety_stock_penalty is not None and not self.safety_stock_penalty >= 0:
             raise OptionsError("safety_stock_penalty must be >= 0 (money per unit and period)")
+        if not (isinstance(self.lot_sizing_cut_rounds, int) and self.lot_sizing_cut_rounds >= 0):
+            raise OptionsError("lot_sizing_cut_rounds must be an integer >= 0 (rounds)")
         if self.best_effort_penalty is not None and not self.best_effort_penalty >= 0:
             raise OptionsError("best_effort_penalty must be >= 0 (money per unit)")
