@@ -9,7 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .registry import add_verbosity_arguments, read_any, register
+from .registry import (
+    add_solver_arguments,
+    add_verbosity_arguments,
+    read_any,
+    register,
+    solver_options,
+)
 
 MODELS = ("design", "plan", "buffers")
 
@@ -25,9 +31,7 @@ def add_batch_arguments(p: argparse.ArgumentParser) -> None:
                        help="solve in N local processes (default: serially in this process)")
     where.add_argument("--scheduler", default=None, metavar="ADDR",
                        help="Dask scheduler address, e.g. tcp://host:8786")
-    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                   help="HiGHS time limit per scenario")
-    p.add_argument("--mip-gap", type=float, default=None, help="relative MIP gap per scenario")
+    add_solver_arguments(p)
     p.add_argument("--no-base", action="store_true", help="do not add the unchanged 'base' scenario")
     p.add_argument("--no-resume", action="store_true",
                    help="solve every scenario again even if finished in --out")
@@ -45,13 +49,7 @@ def run_batch(args: argparse.Namespace) -> int:
     net.validate()
     scenarios = read_scenarios(args.scenarios, net)
     executor = args.scheduler or args.workers
-    options = {}
-    if args.time_limit is not None:
-        options["time_limit"] = args.time_limit
-    if args.mip_gap is not None:
-        options["mip_gap"] = args.mip_gap
-    if args.verbose:
-        options["log"] = True
+    options = solver_options(args)
     runs = solve_many(args.model, net, scenarios, executor=executor, out=args.out,
                       resume=not args.no_resume, progress=not args.quiet,
                       include_base=not args.no_base, format=args.format, **options)

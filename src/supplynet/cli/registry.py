@@ -34,6 +34,24 @@ def register(name: str, add_arguments: Callable[[argparse.ArgumentParser], None]
     COMMANDS[name] = Command(add_arguments, run, help)
 
 
+def add_solver_arguments(p: argparse.ArgumentParser) -> None:
+    """The solver flags of every solving subcommand (SolveOptions time_limit and mip_gap)."""
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="wall-clock seconds for the whole call (None: no limit)")
+    p.add_argument("--mip-gap", "--gap", dest="mip_gap", type=float, default=None, metavar="G",
+                   help="relative MIP gap (None: 1e-6)")
+
+
+def solver_options(args: argparse.Namespace) -> dict:
+    """The SolveOptions keywords given on the command line (-v turns the HiGHS log on)."""
+    options: dict = {"log": True} if args.verbose else {}  # only what was given (batch fingerprints)
+    if args.time_limit is not None:
+        options["time_limit"] = args.time_limit
+    if args.mip_gap is not None:
+        options["mip_gap"] = args.mip_gap
+    return options
+
+
 def add_verbosity_arguments(p: argparse.ArgumentParser) -> None:
     """The same two flags on every solving subcommand."""
     p.add_argument("-v", "--verbose", action="store_true",

@@ -10,7 +10,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .registry import EXIT_OK, add_verbosity_arguments, read_any, register
+from .registry import (
+    EXIT_OK,
+    add_solver_arguments,
+    add_verbosity_arguments,
+    read_any,
+    register,
+    solver_options,
+)
 
 MODELS = ("design", "plan", "buffers")
 EXIT_NO_SOLUTION = 1  # infeasible, unbounded or an error: the diagnosis is printed
@@ -20,10 +27,7 @@ EXIT_TIME_LIMIT_NO_SOLUTION = 3  # the time limit came before any feasible solut
 def add_solve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="instance folder, instance.yaml, .xlsx workbook or OR-Library cap file")
     p.add_argument("--model", choices=MODELS, default="design")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S",
-                   help="wall-clock seconds for the whole call (None: no limit)")
-    p.add_argument("--mip-gap", "--gap", dest="gap", type=float, default=None, metavar="G",
-                   help="relative MIP gap (None: 1e-6)")
+    add_solver_arguments(p)
     p.add_argument("--soft", action="store_true", help="allow unmet demand at a penalty")
     p.add_argument("--orlib-capacity", type=float, default=None, metavar="UNITS",
                    help="warehouse capacity for OR-Library capa/capb/capc files")
@@ -38,11 +42,7 @@ def run_solve(args: argparse.Namespace) -> int:
 
     net = read_any(args.path, args.orlib_capacity)
     net.validate()
-    kwargs = {"log": bool(args.verbose)}
-    if args.time_limit is not None:
-        kwargs["time_limit"] = args.time_limit
-    if args.gap is not None:
-        kwargs["mip_gap"] = args.gap
+    kwargs = solver_options(args)
     if args.soft:
         kwargs["soft"] = True
     if not args.quiet:
