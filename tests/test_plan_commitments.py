@@ -140,3 +140,48 @@ def test_lead_time_achieved_against_the_quote():
     assert ok["lead_time"] == pytest.approx(0.25) and ok["lead_time_held"] and ok["held"]
     be = sn.plan(backlog_line(0, "best_effort")).commitments.iloc[0]
     assert be["lead_time_held"] and be["held"]
+
+
+def rivals(key_segment: str = "key_account") -> sn.Network:
+    """P (capacity 10, cost 1/unit) -> K and B, each wanting 10 of A in period 1 (T = 1).
+    K's class penalty is 10/unit, B's 1000/unit: by penalty alone B is served first."""
+    net = sn.Network("r", params={"periods": 1, "holding_rate": 0.0})
+    net.add_plant("P", capacity=10.0).add_customer("K").add_customer("B")
+    net.add_lane("P", "K").add_lane("P", "B")
+    net.add_product("A", value=1.0).add_production("P", "A", cost=1.0)
+    net.add_customer_class("small", unmet_penalty=10.0, backlog=False)
+    net.add_customer_class("large", unmet_penalty=1000.0, backlog=False)
+    net.add_demand("K", "A", 10.0, period=1, priority="small")
+    net.add_demand("B", "A", 10.0, period=1, priority="large")
+    net.set_table("commitments", pd.DataFrame([{"customer": "K", "product": "A",
+                                                "segment": key_segment, "service_level": 0.0}]))
+    return net
+
+
+def test_key_account_supply_is_reserved_ahead_of_other_segments():
+    """With the reservation, K (key account) gets the 10 units although B's penalty is
+    higher: make 10 at 1 + B's 10 units unmet at 1000 = 10010, nothing in the priority
+    category. Without it (option off, or K only 'committed') the plan serves B:
+    10 + K's 10 unmet at 10 = 110."""
+    res = sn.plan(rivals())
+    assert res.objective == pytest.approx(10010.0)
+    dl = res.deliveries.groupby("customer")["delivered"].sum()
+    assert dl["K"] == pytest.approx(10.0) and dl.get("B", 0.0) == pytest.approx(0.0)
+    costs = res.costs.set_index("category")["cost"]
+    assert costs["priority"] == pytest.approx(0.0) and costs["unmet"] == pytest.approx(10000.0)
+    assert sn.plan(rivals(), key_account_priority=False).objective == pytest.approx(110.0)
+    assert sn.plan(rivals("committed")).objective == pytest.approx(110.0)
+
+
+def test_key_account_committed_units_only_carry_the_premium():
+    """Capacity 10 but K wants 15 with max_quantity 10: committed 10 (served), best effort
+    5 (unmet at half K's penalty, 5/unit = 25); B gets nothing: 10 + 25 + 10000 = 10035.
+    Units above max_quantity are not reserved: B's 1000/unit would win them if there were
+    any capacity left, and the premium is given back on them (priority cost 0)."""
+    net = rivals()
+    net.set_table("demand", net.table("demand").assign(
+        quantity=[15.0, 10.0]))
+    net.set_table("commitments", net.table("commitments").assign(max_quantity=10.0))
+    res = sn.plan(net)
+    assert res.objective == pytest.approx(10035.0)
+    assert res.costs.set_index("category")["cost"]["priority"] == pytest.approx(0.0)

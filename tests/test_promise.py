@@ -169,3 +169,22 @@ def test_every_promise_is_kept_by_the_plan_with_all_promised_orders(initial, cap
         for t in sorted(p["schedule"]):
             acc += p["schedule"][t]
             assert cum[t] >= acc - 1e-5
+
+
+def test_successive_ctp_promises_rebuild_cleanly_and_run_the_user_hook_once(caplog):
+    """Three orders that each need extra production (W starts empty, P has capacity 100):
+    every re-solve builds its promise families once (no Pyomo 'Implicitly replacing'
+    warning), and a user's extra_constraints hook runs once per build, never twice."""
+    calls = []
+
+    def hook(m, n):
+        calls.append(hasattr(m, "promise_kept"))
+
+    plan = sn.plan(chain(0.0, cap=100.0), extra_constraints=hook)
+    calls.clear()
+    with caplog.at_level("WARNING"):
+        out = sn.promise(plan, orders(("o1", "B", "A", 5, 2), ("o2", "B", "A", 5, 2),
+                                      ("o3", "K", "A", 5, 3)))
+    assert not [r for r in caplog.records if "Implicitly replacing" in r.getMessage()]
+    assert set(out["source"]) == {"ctp"} and out["met"].all()
+    assert calls and not any(calls)  # the user's hook runs before the promise families

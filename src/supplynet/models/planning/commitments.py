@@ -16,7 +16,7 @@ from .options import PlanOptions
 
 COLUMNS = ["customer", "product", "segment", "max_quantity", "service_level",
            "quoted_lead_time", "demand", "committed", "excess", "penalty",
-           "best_effort_penalty", "relief", "floor"]
+           "best_effort_penalty", "relief", "floor", "premium"]
 RESULT_COLUMNS = ["customer", "product", "segment", "demand", "committed", "delivered",
                   "committed_delivered", "unmet", "best_effort_unmet", "fill_rate",
                   "service_level", "fill_rate_held", "lead_time", "max_lead_time",
@@ -24,7 +24,8 @@ RESULT_COLUMNS = ["customer", "product", "segment", "demand", "committed", "deli
 TOL = 1e-6
 
 
-def commitment_rows(net, opts: PlanOptions, orders: pd.DataFrame) -> pd.DataFrame:
+def commitment_rows(net, opts: PlanOptions, orders: pd.DataFrame,
+                    serve_bound: float = 0.0) -> pd.DataFrame:
     """One row per commitment (customer, product) with its volumes over the horizon.
 
     ``committed`` = sum_t min(demand[c,p,t], max_quantity) (units; 0 for segment
@@ -32,7 +33,12 @@ def commitment_rows(net, opts: PlanOptions, orders: pd.DataFrame) -> pd.DataFram
     best effort), ``penalty`` the pair's class penalty (money/unit),
     ``best_effort_penalty`` the option or half the class penalty, ``relief`` = penalty -
     best_effort_penalty (>= 0: what a best-effort unit left unmet saves), ``floor``: the
-    pair gets a service-level floor (option on, service_level > 0, committed > 0).
+    pair gets a service-level floor (option on, service_level > 0, committed > 0),
+    ``premium`` (money/unit) what a committed unit of a key account left unmet costs on
+    top of its penalty (option ``key_account_priority``, key accounts with committed
+    volume, else 0): the largest penalty of any demand row plus ``serve_bound`` (money/unit,
+    an upper bound on what serving one unit can cost), so no optimal plan leaves such a
+    unit unmet to serve another one or to save cost.
     """
     com = net.table("commitments")
     if not len(com):
@@ -40,6 +46,7 @@ def commitment_rows(net, opts: PlanOptions, orders: pd.DataFrame) -> pd.DataFram
     com = com.drop_duplicates(["customer", "product"])
     by_pair: dict[tuple[str, str], list[float]] = {}
     pen: dict[tuple[str, str], float] = {}
+    top_penalty = float(orders["penalty"].max()) if len(orders) else 0.0
     for c, p, x, pe in records(orders, ["customer", "product", "quantity", "penalty"]):
         by_pair.setdefault((c, p), []).append(x)
         pen[(c, p)] = pe
@@ -53,9 +60,11 @@ def commitment_rows(net, opts: PlanOptions, orders: pd.DataFrame) -> pd.DataFram
         excess = max(0.0, total - committed)
         pe = pen.get((c, p), 0.0)
         be = opts.best_effort_penalty if opts.best_effort_penalty is not None else pe / 2.0
+        premium = (top_penalty + serve_bound if opts.key_account_priority
+                   and seg == "key_account" and committed > 0 else 0.0)
         rows.append((c, p, seg, mq, sl, int(q), total, committed, excess, pe, be,
                      max(0.0, pe - be), bool(opts.commitment_service_levels and sl > 0
-                                             and committed > 0)))
+                                             and committed > 0), premium))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

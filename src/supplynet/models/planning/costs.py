@@ -19,7 +19,7 @@ from .sets import PlanSets
 
 # Rows of the costs table, in this order (the shared category names of every model).
 CATEGORIES = ["purchase", "production", "setup", "subcontracting", "overtime", "transport",
-              "handling", "holding", "backlog", "unmet", "safety_stock_shortfall", "carbon"]
+              "handling", "holding", "backlog", "unmet", "priority", "safety_stock_shortfall", "carbon"]
 
 Coefficients = dict[str, dict[str, np.ndarray]]
 
@@ -30,11 +30,14 @@ def cost_coefficients(s: PlanSets) -> Coefficients:
     Backlog is charged on ``late`` where it exists, otherwise on ``open``; open orders at
     the end of the horizon and lost sales cost the class penalty (unmet); the unmet units
     above a commitment's max_quantity (``best_effort_unmet``) get back the difference to
-    the best-effort penalty.
+    the best-effort penalty. A key account's committed units left unmet also cost its
+    priority ``premium`` (category priority): on its lost and end-of-horizon open units,
+    given back on its ``best_effort_unmet`` (the units above max_quantity).
     """
     cp, T = s.carbon_price, s.periods[-1]
     mk, sh, op = s.make, s.ship, s.open
     last = (op["period"] == T).to_numpy()
+    premium = _premium(s)
     return {
         "make": {"production": mk["cost"].to_numpy(float), "carbon": cp * mk["co2"].to_numpy(float)},
         "setup": {"setup": s.setup["cost"].to_numpy(float)},
@@ -48,12 +51,28 @@ def cost_coefficients(s: PlanSets) -> Coefficients:
         "ss_short": {"safety_stock_shortfall": np.full(len(s.ss_short), s.ss_penalty)},
         "open": {"backlog": np.where(op["has_late"].to_numpy(bool), 0.0,
                                      op["backlog_cost"].to_numpy(float)),
-                 "unmet": np.where(last, op["penalty"].to_numpy(float), 0.0)},
+                 "unmet": np.where(last, op["penalty"].to_numpy(float), 0.0),
+                 "priority": np.where(last, premium(op), 0.0)},
         "late": {"backlog": s.late["backlog_cost"].to_numpy(float)},
-        "lost": {"unmet": s.lost["penalty"].to_numpy(float)},
+        "lost": {"unmet": s.lost["penalty"].to_numpy(float), "priority": premium(s.lost)},
         # unmet units above a commitment's max_quantity cost the best-effort penalty
-        "best_effort_unmet": {"unmet": -s.best_effort_unmet["relief"].to_numpy(float)},
+        "best_effort_unmet": {"unmet": -s.best_effort_unmet["relief"].to_numpy(float),
+                              "priority": -premium(s.best_effort_unmet)},
     }
+
+
+def _premium(s: PlanSets):
+    """rows -> the priority premium of each row's (customer, product) (money/unit, 0 if none)."""
+    com = s.commit
+    prem = {(c, p): x for c, p, x in zip(com["customer"].tolist(), com["product"].tolist(),
+                                         com["premium"].tolist(), strict=True) if x > 0}
+
+    def per_row(rows: pd.DataFrame) -> np.ndarray:
+        if not prem:
+            return np.zeros(len(rows))
+        return np.array([prem.get((c, p), 0.0) for c, p in zip(
+            rows["customer"].tolist(), rows["product"].tolist(), strict=True)], dtype=float)
+    return per_row
 
 
 def add_objective(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:

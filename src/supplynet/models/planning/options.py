@@ -35,6 +35,11 @@ class PlanOptions:
             fill-rate floor per (customer, product) on the committed volume.
         best_effort_penalty: money per unit of unmet demand above a commitment's
             max_quantity (best effort); None = half the pair's class penalty.
+        key_account_priority: reserve supply for key accounts: the committed units of
+            ``key_account`` pairs left unmet carry a priority premium (cost category
+            ``priority``) above every other penalty plus the dearest cost to serve a unit,
+            so the plan serves them whenever the network can, ahead of every other
+            segment (models/planning.md, "Commitments").
         warm_start: with setups and no ``mip_start``, solve the LP relaxation first and
             hand HiGHS its rounded-up setups (setup wherever the relaxation produces) as a
             start; its time counts in solve_seconds and in the time limit.
@@ -62,6 +67,7 @@ class PlanOptions:
     warm_start: bool = True
     commitment_service_levels: bool = True
     best_effort_penalty: float | None = None
+    key_account_priority: bool = True
     tight_setup_big_m: bool = True
     lot_sizing_cut_rounds: int = 5
 

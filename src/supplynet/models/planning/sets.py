@@ -25,7 +25,7 @@ from .._sets import (
 )
 from .commitments import COLUMNS as COMMIT_COLUMNS
 from .commitments import commitment_rows
-from .demand import finite, order_rows, setup_rows
+from .demand import derived_penalty, finite, order_rows, setup_rows
 from .options import PlanOptions
 
 # Variable families and the key columns of their index tables (PlanSets field of that name).
@@ -258,7 +258,11 @@ def build_sets(net, opts: PlanOptions) -> PlanSets:
     co2_cap = net.params.get("co2_cap") if opts.co2 else None
     ss_pen = opts.safety_stock_penalty
     inv = balance[balance["stocked"]].reset_index(drop=True)
-    commit = commitment_rows(net, opts, orders)
+    keys = net.table("commitments")
+    key_accounts = bool(opts.key_account_priority and len(keys)
+                        and (keys["segment"] == "key_account").any())
+    commit = commitment_rows(net, opts, orders,
+                             derived_penalty(net, bom, order) if key_accounts else 0.0)
     return PlanSets(
         periods=periods, make=make, setup=setup, sub=sub, overtime=overtime, ship=ship,
         balance=balance, inv=inv,
@@ -272,5 +276,6 @@ def build_sets(net, opts: PlanOptions) -> PlanSets:
         ss_penalty=float(base / T if ss_pen is None else ss_pen),
         carbon_price=float(net.params.get("carbon_price") or 0.0) if opts.co2 else 0.0,
         co2_cap=None if co2_cap is None else float(co2_cap), commit=commit,
-        best_effort_unmet=commit[(commit["excess"] > 0) & (commit["relief"] > 0)].reset_index(
-            drop=True))
+        best_effort_unmet=commit[(commit["excess"] > 0)
+                                 & ((commit["relief"] > 0) | (commit["premium"] > 0))
+                                 ].reset_index(drop=True))

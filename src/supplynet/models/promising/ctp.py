@@ -137,7 +137,8 @@ def resolve(plan_result, promises: list[dict], order: dict | None, deadline: Dea
     cap = plan_result.tables["capacity"]
     lane_cap = {(r, int(t)): a for r, typ, t, a in records(cap, ["resource", "type", "period",
                                                                 "available"]) if typ == "lane"}
-    user_hook = o.extra_constraints
+    # a re-solved plan carries the hook of its own re-solve: run the user's hook only
+    user_hook = getattr(o.extra_constraints, "user_hook", o.extra_constraints)
     holder: dict[str, pyo.ConcreteModel] = {}
 
     def hook(m: pyo.ConcreteModel, n2) -> None:
@@ -163,6 +164,7 @@ def resolve(plan_result, promises: list[dict], order: dict | None, deadline: Dea
         m.promise_lane_share = pyo.Constraint(list(share), rule=lambda m, og, c, t: pyo.quicksum(
             share[(og, c, t)]) <= lane_cap[(f"{og}{LANE_SEPARATOR}{c}", t)])
 
+    hook.user_hook = user_hook
     o2 = dataclasses.replace(o, extra_constraints=hook)
     res = solve_plan(net2, o2, so, deadline)
     return res, holder.get("m")
