@@ -188,3 +188,32 @@ def test_successive_ctp_promises_rebuild_cleanly_and_run_the_user_hook_once(capl
     assert not [r for r in caplog.records if "Implicitly replacing" in r.getMessage()]
     assert set(out["source"]) == {"ctp"} and out["met"].all()
     assert calls and not any(calls)  # the user's hook runs before the promise families
+
+
+def test_segment_moves_cost_is_worked_out_by_hand():
+    """P makes A at 8/unit (capacity 100) for B, demand 10 in period 1 (T = 1), lost sales at
+    5/unit: best effort leaves all 10 unmet (cost 50). Committing B at a 0.9 service level
+    forces 9 delivered: 9 x 8 + 1 x 5 = 77, +27 (+2.7 per unit of demand), fill rate 0 ->
+    0.9. The committed pair C (same data, service level 0.9, plan cost 77 for it) moved to
+    best effort leaves its 10 units unmet at the best-effort penalty (half the class
+    penalty, 2.5/unit): 25, a saving of 52."""
+    net = sn.Network("m", params={"periods": 1, "unmet_penalty": 5.0, "holding_rate": 0.0})
+    net.add_plant("P", capacity=100.0).add_customer("B").add_customer("C")
+    net.add_lane("P", "B").add_lane("P", "C")
+    net.add_product("A", value=1.0).add_production("P", "A", cost=8.0)
+    net.add_customer_class("standard", backlog=False)
+    net.add_demand("B", "A", 10.0, period=1).add_demand("C", "A", 10.0, period=1)
+    net.set_table("commitments", pd.DataFrame([{"customer": "C", "product": "A",
+                                                "segment": "committed", "service_level": 0.9}]))
+    plan = sn.plan(net)
+    assert plan.objective == pytest.approx(50.0 + 77.0)
+    out = sn.segment_moves(plan, service_level=0.9).set_index("customer")
+    assert (out.loc["B", "segment"], out.loc["B", "to_segment"]) == ("best_effort", "committed")
+    assert out.loc["B", "cost_change"] == pytest.approx(27.0)
+    assert out.loc["B", "cost_change_per_unit"] == pytest.approx(2.7)
+    assert (out.loc["B", "fill_rate"], out.loc["B", "fill_rate_after"]) == pytest.approx((0, 0.9))
+    assert out.loc["C", "to_segment"] == "best_effort"
+    assert out.loc["C", "cost_change"] == pytest.approx(-52.0)
+    assert list(out.index) == ["C", "B"]  # cheapest move first
+    with pytest.raises(sn.InstanceError, match=r"no demand for \(Z, A\)"):
+        sn.segment_moves(plan, pairs=[("Z", "A")])
