@@ -283,3 +283,19 @@ def test_pickle_is_lean_and_round_trips():
     bad = sn.Network("bad").add_plant("P", capacity="lots")
     assert bad.load_problems()
     assert pickle.loads(pickle.dumps(bad)).load_problems() == bad.load_problems()
+
+
+def test_cost_kinds_use_the_models_category_names():
+    """``unmet`` and ``subcontracting`` (the costs tables' categories) scale the same columns
+    as their older names: the class penalties, the instance penalty and subcontract costs."""
+    net = small()
+    net.params["unmet_penalty"] = 40.0
+    net.set_table("customer_classes", pd.DataFrame([{"priority": "standard",
+                                                     "unmet_penalty": 100.0}]))
+    new = Scenario("u", costs={"unmet": 2.0, "subcontracting": 3.0}).apply(net)
+    old = Scenario("o", costs={"unmet_penalty": 2.0, "subcontract": 3.0}).apply(net)
+    assert new.params["unmet_penalty"] == pytest.approx(80.0)
+    assert new.customer_classes["unmet_penalty"].tolist() == pytest.approx([200.0])
+    pd.testing.assert_frame_equal(new.production, old.production)
+    np.testing.assert_allclose(new.production["subcontract_cost"],
+                               3.0 * net.production["subcontract_cost"])

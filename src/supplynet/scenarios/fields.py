@@ -10,7 +10,9 @@ from typing import Any
 
 from ..schema import LANE_SEPARATOR
 
-# cost kind -> (table, column) multiplied; "params" names an instance parameter
+# cost kind -> (table, column) multiplied; "params" names an instance parameter. The kinds
+# are the models' cost categories (``unmet``, ``subcontracting``); ``unmet_penalty`` and
+# ``subcontract`` are their older names, still accepted.
 COST_KINDS: dict[str, tuple[tuple[str, str], ...]] = {
     "transport": (("lanes", "cost"),),
     "purchase": (("supply", "price"),),
@@ -23,8 +25,10 @@ COST_KINDS: dict[str, tuple[tuple[str, str], ...]] = {
     "closing": (("nodes", "closing_cost"),),
     "overtime": (("nodes", "overtime_cost"),),
     "setup": (("production", "setup_cost"),),
+    "subcontracting": (("production", "subcontract_cost"),),
     "subcontract": (("production", "subcontract_cost"),),
     "backlog": (("customer_classes", "backlog_cost"),),
+    "unmet": (("customer_classes", "unmet_penalty"), ("params", "unmet_penalty")),
     "unmet_penalty": (("customer_classes", "unmet_penalty"), ("params", "unmet_penalty")),
     "holding": (("nodes", "holding_rate"), ("params", "holding_rate")),
     "carbon": (("params", "carbon_price"),),
