@@ -124,8 +124,13 @@ def add_single_sourcing(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -
         m.assign[k + (org,)] for org in sorted(keys[k])) <= 1 if o.soft else quicksum(
         m.assign[k + (org,)] for org in sorted(keys[k])) == 1)
     arcs = s.arc_list
-    m.assign_link = pyo.Constraint(list(arc_key), rule=lambda m, i: m.flow[arcs[i]] <= s.demand_qty.get(
-        (arcs[i][1], arcs[i][2]), 0.0) * m.assign[arc_key[i]])
+
+    def link(m, i):
+        full = s.demand_qty.get((arcs[i][1], arcs[i][2]), 0.0) * m.assign[arc_key[i]]
+        # hard mode: the one source carries the whole demand, so the row is an equation
+        # (in the LP relaxation too); presolve then substitutes the flow column away
+        return m.flow[arcs[i]] <= full if o.soft else m.flow[arcs[i]] == full
+    m.assign_link = pyo.Constraint(list(arc_key), rule=link)
 
 
 def lane_capacities(s: DesignSets) -> dict[tuple[str, str], float]:
