@@ -95,7 +95,10 @@ def generate(suppliers: int = 6, plants: int = 4, warehouses: int = 6, customers
     """A valid, feasible random Network (deterministic for a seed).
 
     Args:
-        suppliers, plants, warehouses, customers: numbers of nodes of each kind.
+        suppliers: number of suppliers.
+        plants: number of plants.
+        warehouses: number of warehouses.
+        customers: number of customers.
         products: number of finished products.
         periods: number of periods T (seasonality has a 12-period cycle).
         bom_depth: levels of bill of materials (1: raw -> finished; 2: raw ->

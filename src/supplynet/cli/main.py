@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import SupplynetError
+from ..extras import MissingExtraError
 from . import batch, generate, promise, registry, solve, validate  # noqa: F401  (each registers its subcommand)
 from .registry import EXIT_INVALID
 
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("supplynet").setLevel(logging.INFO)
     try:
         return int(args._run(args))
-    except SupplynetError as e:
+    except (SupplynetError, MissingExtraError) as e:  # the message names the fix
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INVALID
     except OSError as e:

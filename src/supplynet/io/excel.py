@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from ..errors import InstanceError
+from ..extras import require
 from ..schema import PARAMS, TABLES
 from .writing import PARAMS_SHEET, YAML_START
 
@@ -69,6 +70,7 @@ def read_excel(path: Path):
     """Read a workbook written by ``write_excel`` (or made by hand in the same layout)."""
     from ..network import Network
 
+    require("openpyxl", "excel")  # before the broad except below turns its absence into bad data
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except FileNotFoundError:

@@ -22,11 +22,20 @@ between warehouses):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InstanceError
+
+if TYPE_CHECKING:
+    from ..network import Network
+
+#: where the files come from, for a reader that cannot find them
+ORLIB_SOURCE = ("the OR-Library cap files (cap41.txt ... capc.txt) are at "
+                "http://people.brunel.ac.uk/~mastjjb/jeb/orlib/capinfo.html; see 'Benchmark data' "
+                "in the supplynet README")
 
 
 def _number(tok: str, path: Path, what: str) -> float:
@@ -37,7 +46,7 @@ def _number(tok: str, path: Path, what: str) -> float:
                             source=str(path)) from None
 
 
-def read_orlib_cap(path: str | Path, capacity: float | None = None):
+def read_orlib_cap(path: str | Path, capacity: float | None = None) -> Network:
     """Read an OR-Library capacitated warehouse location file into a Network.
 
     Args:
@@ -55,7 +64,10 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None):
     try:
         tokens = path.read_text().split()
     except FileNotFoundError:
-        raise InstanceError(f"{path}: no such file", source=str(path)) from None
+        raise InstanceError(f"{path}: no such file ({ORLIB_SOURCE})", source=str(path)) from None
+    except IsADirectoryError:
+        raise InstanceError(f"{path}: a folder, not an OR-Library cap file ({ORLIB_SOURCE})",
+                            source=str(path)) from None
     except (OSError, UnicodeDecodeError) as e:
         raise InstanceError(f"{path}: cannot read ({e})", source=str(path)) from None
     if len(tokens) < 2:

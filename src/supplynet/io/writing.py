@@ -15,6 +15,7 @@ import pandas as pd
 import yaml
 
 from ..errors import InstanceError
+from ..extras import require
 from ..schema import TABLES
 
 PARAMS_FILE = "instance.yaml"
@@ -118,6 +119,7 @@ def _cell(value: Any) -> Any:
 
 def write_excel(net, path: Path) -> Path:
     """Write every non-empty table as a sheet and the parameters as sheet ``params``."""
+    require("openpyxl", "excel")
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = _param_rows(net.params, path)
     with pd.ExcelWriter(path, engine="openpyxl") as xw:

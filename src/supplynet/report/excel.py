@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..extras import require
 from .units import INDEX_COLUMNS, column_kind, objective_unit, unit_label
 
 MAX_WIDTH = 60  # characters
@@ -183,10 +184,7 @@ def _summary_sheet(ws, result: Any, kpis: pd.DataFrame | None, units: Mapping[st
 def write_excel(result: Any, path: str | Path, tables: Mapping[str, pd.DataFrame],
                 kpis: pd.DataFrame | None, units: Mapping[str, str]) -> Path:
     """Write ``summary`` then one formatted sheet per table of ``tables`` to ``path``."""
-    try:
-        from openpyxl import Workbook
-    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
-        raise ImportError("writing Excel needs openpyxl (pip install openpyxl)") from exc
+    Workbook = require("openpyxl", "excel").Workbook
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()

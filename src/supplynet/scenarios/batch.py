@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -48,6 +48,9 @@ from .store import (
     write_manifest,
     write_scenario,
 )
+
+if TYPE_CHECKING:
+    from ..network import Network
 
 __all__ = ["solve_many", "Runs", "load_runs", "run_scenario"]
 
@@ -266,7 +269,7 @@ def _check_options(options: dict[str, Any]) -> None:
     SolveOptions(**{k: v for k, v in options.items() if k in SOLVE_OPTION_NAMES})
 
 
-def solve_many(model: str | Callable, net, scenarios: Iterable | str | Path, executor: Any = None,
+def solve_many(model: str | Callable, net: Network, scenarios: Iterable | str | Path, executor: Any = None,
                out: str | Path | None = None, resume: bool = True, progress: bool = True,
                include_base: bool = True, format: str = "auto", **options: Any) -> Runs:
     """Solve ``model`` on ``net`` patched by each scenario; return ``Runs``.

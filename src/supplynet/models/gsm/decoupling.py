@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -22,6 +22,9 @@ from ...options import split_options
 from ...results import Result
 from ...views import bom_children, bom_rows
 from .placement import GsmOptions, gsm
+
+if TYPE_CHECKING:
+    from ...network import Network
 
 SEP = "|"
 
@@ -350,7 +353,7 @@ def _apply(result: Result):
     return net
 
 
-def buffers(net, **options: Any) -> Result:
+def buffers(net: Network, **options: Any) -> Result:
     """Guaranteed-service safety stocks and push/pull decoupling points of a Network.
 
     Args:

@@ -49,7 +49,9 @@ def read_stage_graph(path: str | Path) -> nx.DiGraph:
     """A stage graph (``networkx.DiGraph``) from a JSON file or a CSV folder (see module doc)."""
     path = Path(path)
     if not path.exists():
-        raise InstanceError(f"no stage graph at {path}")
+        raise InstanceError(f"no stage graph at {path}: no such file or folder (a JSON file or a "
+                            "folder with stages.csv; the published GSM instances are not shipped "
+                            "with supplynet: see 'Benchmark data' in its README)", source=str(path))
     if path.is_dir() or path.suffix.lower() == ".csv":
         return _read_csv(path)
     try:
@@ -112,7 +114,7 @@ def _read_csv(path: Path) -> nx.DiGraph:
     stages_file = folder / "stages.csv" if path.is_dir() else path
     arcs_file = folder / "arcs.csv"
     if not stages_file.exists():
-        raise InstanceError(f"no stages.csv in {folder}")
+        raise InstanceError(f"no stages.csv in {folder}", source=str(folder))
     st = pd.read_csv(stages_file, dtype={"stage": str})
     if "stage" not in st.columns:
         raise InstanceError(f"{stages_file}: needs a 'stage' column")
