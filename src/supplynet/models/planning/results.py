@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from graphlib import TopologicalSorter
 
 import numpy as np
 import pandas as pd
@@ -192,10 +193,91 @@ def _capacity(m, s: PlanSets, sol, x) -> pd.DataFrame:
                                       "overtime", "marginal_value"])
     cap["utilisation"] = np.where(cap["available"] > 0, cap["used"] / cap["available"].where(
         cap["available"] > 0, 1.0), np.nan)
+    required = required_loads(s, x)
+    cap["required_load"] = [required.get(k, np.nan)
+                            for k in records(cap, ["resource", "type", "period"])]
     if sol.is_mip:
         cap["marginal_value"] = np.nan  # no duals for a MIP
-    return cap[["resource", "type", "period", "used", "available", "utilisation", "overtime",
-                "marginal_value"]]
+    return cap[["resource", "type", "period", "required_load", "used", "available",
+                "utilisation", "overtime", "marginal_value"]]
+
+
+def required_loads(s: PlanSets, x) -> dict[tuple[str, str, int], float]:
+    """{(resource, type, period): load}: what demand would need of a resource if every
+    period's demand were made and bought in that same period (chase, lot for lot), before
+    the plan levels it by building stock ahead, backlogging or using overtime.
+
+    ``G[p,t]`` (units) is the gross requirement of product p in period t: its demand in t
+    (all customers) plus ``Σ_parent bom[parent,p] · make_share[parent] · G[parent,t]``,
+    taken parents first. Each product's requirement is split over its sources in the
+    plan's own proportions over the horizon: ``share[i,p]`` = units of p the plan makes at
+    plant i (or buys from supplier i) / all units of p it makes, subcontracts and buys
+    (equal shares over the plants and suppliers that may supply p when the plan supplies
+    none); ``make_share[p] = Σ_plants share[i,p]``. Then, in the capacity table's units:
+
+    * production_hours (hours per period): ``Σ_p use[i,p] · share[i,p] · G[p,t]`` plus
+      ``setup_time[i,p]`` for every p with ``share[i,p] · G[p,t] > 0`` (setups=True);
+    * supply (units per period): ``Σ_p share[s,p] · G[p,t]``; supply_offer: one p's term.
+
+    Lead times, initial stock and stock targets are not netted; throughput, lane and
+    storage rows get none (NaN in the table).
+    """
+    mk = s.make
+    made: dict[tuple[str, str], float] = defaultdict(float)
+    use: dict[tuple[str, str], float] = {}
+    for (i, p, u), q in zip(records(mk, ["plant", "product", "use"]), x["make"].tolist(),
+                            strict=True):
+        made[(i, p)] += q
+        use[(i, p)] = u
+    sh = s.ship
+    bought: dict[tuple[str, str], float] = defaultdict(float)
+    for (o, p, b), q in zip(records(sh, ["origin", "product", "buy"]), x["ship"].tolist(),
+                            strict=True):
+        if b:
+            bought[(o, p)] += q
+    supplied: dict[str, float] = defaultdict(float)
+    for (_i, p), q in list(made.items()) + list(bought.items()):
+        supplied[p] += q
+    for p, q in zip(s.sub["product"].tolist(), x["sub"].tolist(), strict=True):
+        supplied[p] += q
+    sources: dict[str, list[tuple[str, str]]] = defaultdict(list)  # p -> [(kind, source)]
+    for i, p in list(made) + list(bought):
+        sources[p].append(("plant" if (i, p) in made else "supplier", i))
+    share: dict[tuple[str, str], float] = {}
+    for p, srcs in sources.items():
+        for kind, i in srcs:
+            q = (made if kind == "plant" else bought)[(i, p)]
+            share[(i, p)] = q / supplied[p] if supplied[p] > TOL else 1.0 / len(srcs)
+    make_share: dict[str, float] = defaultdict(float)
+    for i, p in made:
+        make_share[p] += share[(i, p)]
+
+    need: dict[tuple[str, int], float] = defaultdict(float)
+    for p, t, q in records(s.orders, ["product", "period", "quantity"]):
+        need[(p, t)] += q
+    parents: dict[str, set[str]] = defaultdict(set)
+    for parent, comps in s.bom.items():
+        parents.setdefault(parent, set())
+        for comp, _q in comps:
+            parents[comp].add(parent)
+    for parent in TopologicalSorter(parents).static_order():  # parents before components
+        for comp, q in s.bom.get(parent, []):
+            for t in s.periods:
+                need[(comp, t)] += q * make_share[parent] * need.get((parent, t), 0.0)
+
+    out: dict[tuple[str, str, int], float] = defaultdict(float)
+    for (i, p), u in use.items():
+        for t in s.periods:
+            out[(i, "production_hours", t)] += u * share[(i, p)] * need.get((p, t), 0.0)
+    for i, p, t, h in records(s.setup, ["plant", "product", "period", "time"]):
+        if share[(i, p)] * need.get((p, t), 0.0) > TOL:
+            out[(i, "production_hours", t)] += h
+    for (o, p), _q in bought.items():
+        for t in s.periods:
+            q = share[(o, p)] * need.get((p, t), 0.0)
+            out[(o, "supply", t)] += q
+            out[(f"{o}/{p}", "supply_offer", t)] += q
+    return dict(out)
 
 
 def _kpis(s: PlanSets, out: dict[str, pd.DataFrame]) -> pd.DataFrame:
