@@ -73,6 +73,7 @@ def test_cli_plot_without_matplotlib_exits_2_with_the_fix(without_matplotlib, tm
     err = capsys.readouterr().err
     assert code == 2
     assert PLOT_FIX in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # said before the solve, nothing written
 
 
 def test_cli_xlsx_without_openpyxl_exits_2_with_the_fix(without_openpyxl, tmp_path, capsys):
@@ -82,6 +83,7 @@ def test_cli_xlsx_without_openpyxl_exits_2_with_the_fix(without_openpyxl, tmp_pa
     err = capsys.readouterr().err
     assert code == 2
     assert EXCEL_FIX in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 # --- benchmark files that are not where the caller thinks ---------------------------------

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..extras import require
 from .registry import (
     EXIT_OK,
     add_solver_arguments,
@@ -33,13 +34,19 @@ def add_solve_arguments(p: argparse.ArgumentParser) -> None:
                    help="warehouse capacity for OR-Library capa/capb/capc files")
     p.add_argument("--out", default=None, metavar="DIR", help="write the result tables here")
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    p.add_argument("--plot", action="store_true", help="also save a network map as PNG in --out")
+    p.add_argument("--plot", action="store_true",
+                   help="also save PNGs in --out: the map (<name>_<model>.png) and the model's "
+                        "charts (costs; a plan's production and inventory)")
     add_verbosity_arguments(p)
 
 
 def run_solve(args: argparse.Namespace) -> int:
     import supplynet as sn
 
+    if args.plot:  # a missing extra is said before the solve, not after it
+        require("matplotlib", "plot")
+    if args.format == "xlsx":
+        require("openpyxl", "excel")
     net = read_any(args.path, args.orlib_capacity)
     net.validate()
     kwargs = solver_options(args)
@@ -57,17 +64,32 @@ def run_solve(args: argparse.Namespace) -> int:
             path = res.to_csv(out)
         print(f"tables written to {path}")
         if args.plot and res.ok:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            ax = res.plot()
-            png = out / f"{net.name}_{args.model}.png"
-            ax.figure.savefig(png, dpi=120, bbox_inches="tight")
-            print(f"map written to {png}")
+            for png in save_plots(res, out, f"{net.name}_{args.model}"):
+                print(f"chart written to {png}")
     if not res.ok:
         print(f"no solution: {res.status}. {res.message}", file=sys.stderr)
         return EXIT_TIME_LIMIT_NO_SOLUTION if res.status == "time_limit" else EXIT_NO_SOLUTION
     return EXIT_OK
+
+
+def save_plots(res, out: Path, stem: str) -> list[Path]:
+    """Write the result's map as ``<stem>.png`` and each other chart of its model as
+    ``<stem>_<kind>.png`` (kinds: ``supplynet.plot.KINDS``); returns the files written."""
+    require("matplotlib", "plot").use("Agg")  # files only, no window
+    plt = require("matplotlib.pyplot", "plot")
+    from ..plot import KINDS
+
+    written = []
+    for kind in KINDS.get(res.model, ("costs",)):
+        if kind == "buffers" or (kind == "network" and res.network is None):
+            continue  # "buffers" is the buffers map again
+        drawn = res.plot(kind)
+        fig = (drawn.flat[0] if hasattr(drawn, "flat") else drawn).figure
+        png = out / (f"{stem}.png" if kind == "network" else f"{stem}_{kind}.png")
+        fig.savefig(png, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        written.append(png)
+    return written
 
 
 register("solve", add_solve_arguments, run_solve, "solve a model on an instance and write its tables")
