@@ -199,3 +199,30 @@ def _serial():
     g.add_node("1", lead_time=1, holding_cost=1.0, z_sigma=1.0, demand_mean=1.0,
                max_service_time=0)
     return g
+
+
+def test_plan_service_costs_go_to_the_customer_and_product():
+    """Plan, T = 2, P (capacity 10/period, cost 1/unit) -> C and D. C wants 15 in period 1
+    (backlog at 2/unit and period, penalty 100/unit), D wants 10 in period 2 (lost sales at
+    40/unit). Period 1: C gets 10, 5 stay open (backlog 5 x 2 = 10). Period 2: C's 5 and 5 of
+    D's 10; D's other 5 are lost (5 x 40 = 200; serving D instead would leave C's 5 open at
+    the end at 100 each). Objective 20 + 10 + 200. By customer the statistics show C: backlog
+    10, D: unmet 200; by product both on p; by facility they stay unattributable."""
+    net = sn.Network("svc", params={"periods": 2, "holding_rate": 0.0})
+    net.add_plant("P", capacity=10.0).add_customer("C").add_customer("D")
+    net.add_lane("P", "C").add_lane("P", "D")
+    net.add_product("p", value=1.0).add_production("P", "p", cost=1.0)
+    net.add_customer_class("late_ok", unmet_penalty=100.0, backlog=True, backlog_cost=2.0)
+    net.add_customer_class("lost", unmet_penalty=40.0, backlog=False)
+    net.add_demand("C", "p", 15.0, period=1, priority="late_ok")
+    net.add_demand("D", "p", 10.0, period=2, priority="lost")
+    res = sn.plan(net)
+    assert res.objective == pytest.approx(20.0 + 10.0 + 200.0)
+    sc = res.service_costs.set_index(["customer", "category"])["cost"]
+    assert sc[("C", "backlog")] == pytest.approx(10.0)
+    assert sc[("D", "unmet")] == pytest.approx(200.0)
+    st = res.statistics("customer")
+    assert cell(st, "customer", "C", "backlog") == pytest.approx(10.0)
+    assert cell(st, "customer", "D", "unmet") == pytest.approx(200.0)
+    assert cell(res.statistics("product"), "product", "p", "unmet") == pytest.approx(200.0)
+    assert cell(res.statistics("facility"), "facility", NA, "backlog") == pytest.approx(10.0)

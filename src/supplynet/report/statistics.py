@@ -17,7 +17,7 @@ Keys:
   lane's origin, the supplier, the plant).
 - ``product``: the product made, bought, shipped, held or not delivered.
 - ``customer``: transport, handling and lane fixed costs of lanes into the customer, the carbon
-  of those lanes, and (design) the customer's unmet-demand penalty.
+  of those lanes, and the customer's unmet-demand penalty (plan: also backlog and priority).
 
 Not attributable (on the ``"(not attributable)"`` row):
 
@@ -26,8 +26,9 @@ Not attributable (on the ``"(not attributable)"`` row):
   serve every product), plan ``overtime`` (hours shared by the products of a plant);
 - by customer: everything upstream of the lanes into customers (sites, production,
   purchases, upstream transport and handling, holding, their carbon);
-- in a plan, ``backlog`` and ``unmet`` by any key: their rates (class penalties and backlog
-  costs, commitments' best-effort relief) are not in the result tables.
+- in a plan, by facility only: ``backlog``, ``unmet`` and ``priority``; by customer and by
+  product they come from the plan's ``service_costs`` table (the objective's own
+  coefficients on open, late and lost orders and best-effort relief, per pair).
 
 For a stochastic design the costs are expectations: each scenario's rows are weighted by its
 probability (it returns no ``make_or_buy`` or ``lane_choices`` table: ``make_fixed`` and
@@ -157,12 +158,15 @@ def _plan_parts(t: Tables, net: Tables, by: str, cost: Mapping[str, float]) -> l
     short = float(inv["shortfall"].sum()) if "shortfall" in inv else 0.0
     ss_rate = cost.get("safety_stock_shortfall", 0.0) / short if short > 0 else 0.0
     parts = []
+    service = _table(t, "service_costs")  # backlog, unmet, priority per (customer, product)
+    if by != "facility" and len(service):
+        parts += [(grp[by], cat, grp["cost"]) for cat, grp in service.groupby("category")]
     if by == "customer":
         to_c = ships[ships["destination"].map(kind).eq("customer")] if len(ships) else ships
         k = to_c.get("destination", [])
-        return [(k, "transport", to_c.get("cost", [])),
-                (k, "handling", to_c.get("handling_cost", [])),
-                (k, "carbon", price * to_c["co2"] if len(to_c) else [])]
+        return parts + [(k, "transport", to_c.get("cost", [])),
+                        (k, "handling", to_c.get("handling_cost", [])),
+                        (k, "carbon", price * to_c["co2"] if len(to_c) else [])]
     f = by == "facility"
     for name, cat, site in (("production", "production", "plant"), ("setups", "setup", "plant"),
                             ("subcontracting", "subcontracting", "plant"),

@@ -86,6 +86,28 @@ def add_objective(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
     m.total_cost = pyo.Objective(expr=pyo.quicksum(terms), sense=pyo.minimize)
 
 
+# the families whose rows belong to one (customer, product): their costs are the service costs
+SERVICE_FAMILIES = ("open", "late", "lost", "best_effort_unmet")
+
+
+def service_cost_table(s: PlanSets, x: dict[str, np.ndarray]) -> pd.DataFrame:
+    """customer, product, category (backlog, unmet, priority), cost (money per horizon): the
+    same coefficients as the objective on the open, late, lost and best_effort_unmet rows,
+    summed per pair; pairs and categories that cost nothing are left out."""
+    coef = cost_coefficients(s)
+    frames = []
+    for fam in SERVICE_FAMILIES:
+        rows = getattr(s, fam)
+        for cat, c in coef[fam].items():
+            if len(c):
+                frames.append(rows[["customer", "product"]].assign(category=cat, cost=c * x[fam]))
+    if not frames:
+        return pd.DataFrame(columns=["customer", "product", "category", "cost"])
+    out = pd.concat(frames, ignore_index=True).groupby(
+        ["customer", "product", "category"], as_index=False, sort=True)["cost"].sum()
+    return out[out["cost"].abs() > 1e-9].reset_index(drop=True)
+
+
 def cost_table(s: PlanSets, x: dict[str, np.ndarray]) -> pd.DataFrame:
     """category, cost (money per horizon) from the variable values ``x[family]``."""
     total: dict[str, float] = defaultdict(float)

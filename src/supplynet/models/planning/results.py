@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._sets import Built, records
 from .commitments import commitment_table
-from .costs import cost_table
+from .costs import cost_table, service_cost_table
 from .sets import PlanSets
 
 TOL = 1e-9
@@ -72,6 +72,7 @@ def extract(built: Built, sol) -> dict[str, pd.DataFrame]:
             x["best_effort_unmet"].tolist(), strict=True)))
     out["capacity"] = _capacity(m, s, sol, x)
     out["costs"] = cost_table(s, x)
+    out["service_costs"] = service_cost_table(s, x)
     out["kpis"] = _kpis(s, out)
     return out
 
