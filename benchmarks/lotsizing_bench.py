@@ -16,7 +16,7 @@ shared data folder (``$SUPPLYNET_SHARED_DATA``, ``../shared/data``, ``/work/shar
 G53.DAT and G57.DAT are in github.com/gsamaro/trigeiro_fdata (data/, commit a54b0fb).
 
     python benchmarks/lotsizing_bench.py                        # every file found, all settings
-    python benchmarks/lotsizing_bench.py --instances G53 --configs default,converged
+    python benchmarks/lotsizing_bench.py --instances G53 --configs default,no_cuts
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ PUBLISHED = {
 }
 # setting: PlanOptions fields (everything else default)
 CONFIGS = {
-    "default": {},
-    "converged": {"lot_sizing_cut_rounds": 50},
+    "default": {},  # (l,S) rounds to the end (lot_sizing_cut_rounds=50) since 2026-12-05
+    "five_rounds": {"lot_sizing_cut_rounds": 5},  # the default before
     "no_cuts": {"lot_sizing_cut_rounds": 0},
     "plain_big_m": {"tight_setup_big_m": False},
 }

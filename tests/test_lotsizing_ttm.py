@@ -153,6 +153,6 @@ def test_published_optimum(name):
     n, T, optimum = PUBLISHED[name]
     net = read_ttm(path)
     assert len(net.products) == n and net.periods == list(range(1, T + 1))
-    res = sn.plan(net, setups=True, lot_sizing_cut_rounds=50, time_limit=300)
+    res = sn.plan(net, setups=True, time_limit=300)  # the defaults: (l,S) rows to the end
     assert res.status == "optimal", res.message
     assert res.objective == pytest.approx(optimum, rel=1e-6)
