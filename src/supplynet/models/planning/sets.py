@@ -7,6 +7,7 @@ columns. Names follow models/planning.md ("Sets").
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,8 +113,80 @@ def check_kinds(net, kind: dict[str, str], products: set[str]) -> None:
         raise InstanceError(problems)
 
 
-def build_sets(net, opts: PlanOptions) -> PlanSets:
-    """All index sets of the plan (see models/planning.md, "Sets")."""
+def earliest_stock(kind: dict[str, str], prod: pd.DataFrame, bom: dict, lanes: pd.DataFrame,
+                   from_start: set[tuple[str, str]], T: int) -> dict[tuple[str, str], int]:
+    """e[n,p]: no earlier period can node n hold product p (T + 1 = never; periods).
+
+    1 where n holds initial stock of p, is subcontracted p or is a supplier offering it;
+    else the least of start[n,p] + production lead time (start[n,p] = the latest e[n,c] of
+    p's components c, 1 without any) and e[o,p] + lead time over the product lanes o -> n.
+    A fixed point of shortest-path relaxations; outages are ignored, so e is a lower
+    bound on when stock can first be there, which is all the pruning needs.
+    """
+    never = T + 1
+    e: dict[tuple[str, str], int] = defaultdict(lambda: never)
+    for k in from_start:
+        e[k] = 1
+    moves = [(o, d, p, int(lt)) for o, d, p, lt in records(
+        lanes, ["origin", "destination", "product", "lead"]) if kind[d] != "customer"]
+    for o, _d, p, _lt in moves:
+        if kind[o] == "supplier":
+            e[(o, p)] = 1
+    makes = [(i, p, int(lt), [c for c, q in bom.get(p, []) if q > 0])
+             for i, p, lt in records(prod, ["plant", "product", "lead_time"])]
+    changed = True
+    while changed:  # each change lowers a value in 1..T+1, so this ends
+        changed = False
+        for i, p, lt, comps in makes:
+            v = max((e[(i, c)] for c in comps), default=1) + lt
+            if v < e[(i, p)]:
+                e[(i, p)], changed = v, True
+        for o, d, p, lt in moves:
+            v = e[(o, p)] + lt
+            if v < e[(d, p)]:
+                e[(d, p)], changed = v, True
+    return dict(e)
+
+
+def drop_impossible(kind: dict[str, str], make: pd.DataFrame, ship: pd.DataFrame,
+                    orders: pd.DataFrame, bom: dict, early: dict[tuple[str, str], int],
+                    T: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(make, ship) without the rows the balances force to 0 (models/planning.md, "Sets").
+
+    make[i,p,t] needs every component of p at i in period t: t >= e[i,c]. ship[o,d,p,t]
+    from a plant or warehouse needs p there: t >= e[o,p]. A delivery to a customer arriving
+    in period a needs an order to serve: a >= the pair's first period with demand where
+    orders stay open (backlog or a quoted lead time), else demand in period a itself.
+    """
+    never = T + 1
+    start = [max((early.get((i, c), never) for c, q in bom.get(p, []) if q > 0), default=1)
+             for i, p in records(make, ["plant", "product"])]
+    make = make[make["period"].to_numpy() >= np.array(start, dtype=np.int64)]
+    pos = orders["quantity"].to_numpy(float) > 0
+    first = orders[pos].groupby(["customer", "product"])["period"].min().to_dict()
+    wanted = set(records(orders[pos], ["customer", "product", "period"]))
+    stays = set(records(orders[orders["has_open"]], ["customer", "product"]))
+    pairs = set(records(orders, ["customer", "product"]))
+
+    def useful(o: str, d: str, p: str, t: int, a: int) -> bool:
+        if kind[o] != "supplier" and t < early.get((o, p), never):
+            return False
+        if kind[d] != "customer" or (d, p) not in pairs:
+            return True
+        return (d, p, a) in wanted or ((d, p) in stays and a >= first.get((d, p), never))
+
+    keep = [useful(*r) for r in records(ship, ["origin", "destination", "product", "period",
+                                              "arrival"])]
+    return make.reset_index(drop=True), ship[np.array(keep, dtype=bool)].reset_index(drop=True)
+
+
+def build_sets(net, opts: PlanOptions, prune: bool = False) -> PlanSets:
+    """All index sets of the plan (see models/planning.md, "Sets").
+
+    ``prune=True`` leaves out the make and ship rows the balances force to 0
+    (``drop_impossible``; same optimum). Off by default: it changes the hand-counted
+    structure of tests/test_planning.py and saves < 0.1 % of the columns on the generated
+    benchmark instances (benchmarks/README.md, "Planning LP side by side")."""
     periods = list(net.periods)
     T = len(periods)
     if periods != list(range(1, T + 1)):
@@ -216,6 +289,12 @@ def build_sets(net, opts: PlanOptions) -> PlanSets:
     balance = expand_periods(bal.drop(columns=["mode"]), periods)
 
     classes, orders, base = order_rows(net, opts, bom, order, periods)
+    if prune:
+        initial = {k for k, x in zip(records(bal, ["node", "product"]), bal["initial"].tolist(),
+                                     strict=True) if x > 0}
+        early = earliest_stock(kind, prod, bom, pl, initial | set(records(sub, ["plant", "product"])),
+                               T)
+        make, ship = drop_impossible(kind, make, ship, orders, bom, early, T)
     setup = setup_rows(net, opts, make, orders, balance, bom, order, nodes, factor)
 
     # capacity rows (only finite capacities, only periods with something to limit)
