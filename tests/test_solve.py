@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
@@ -143,6 +144,28 @@ def test_another_thread_count_in_the_same_process_still_solves():
     for threads in (2, 1, 2):
         sol = solve_model(transport_lp(), SolveOptions(threads=threads))
         assert sol.status == "optimal" and sol.objective == pytest.approx(60.0)
+
+
+def test_a_quiet_sub_solve_first_does_not_break_a_later_solve():
+    """A package sub-solve (quiet_highs, as the design's Lagrangian fixing uses) on 2
+    threads runs first; the model solved next on 1 thread must still be optimal (60 by
+    hand), not "Not Set". Run in a fresh process: the scheduler is per process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import highspy, numpy as np\n"
+        "from supplynet.solve import quiet_highs, solve_model\n"
+        "from supplynet.options import SolveOptions\n"
+        "from tests.test_solve import transport_lp\n"
+        "h = quiet_highs(2)\n"
+        "h.addVar(0.0, 1.0); h.changeColCost(0, 1.0); h.run()\n"
+        "sol = solve_model(transport_lp(), SolveOptions(threads=1))\n"
+        "print(sol.status, round(sol.objective, 6))\n")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, timeout=120)
+    assert out.stdout.split() == ["optimal", "60.0"], out.stderr[-2000:]
 
 
 class _StuckHighs:

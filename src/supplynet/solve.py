@@ -251,11 +251,15 @@ def _use_threads(threads: int) -> None:
     _scheduler_threads = threads
 
 
-def quiet_highs() -> highspy.Highs:
-    """A Highs object that prints nothing (for the package's own sub-solves)."""
+def quiet_highs(threads: int = 1) -> highspy.Highs:
+    """A Highs object that prints nothing (for the package's own sub-solves), on ``threads``
+    threads: set explicitly and recorded, since HiGHS's global scheduler keeps the count of
+    the first solve of the process (``_use_threads``)."""
     with _stdout_silenced():
         h = highspy.Highs()
+    _use_threads(int(threads))
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", int(threads))
     return h
 
 

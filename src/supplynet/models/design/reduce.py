@@ -199,8 +199,7 @@ class _Master:
     def __init__(self, core: Core, threads: int, clock: Deadline):
         self.core = core
         self.clock = clock
-        self.h = h = quiet_highs()
-        h.setOptionValue("threads", int(threads))
+        self.h = h = quiet_highs(threads)
         n = len(core.items)
         D = float(core.q.sum())
         lo = np.r_[core.q, D, core.k].astype(float)
