@@ -79,6 +79,7 @@ ROWS_ALL_ON = {
     "open_linking": 12,  # one per decided end: 3 arcs into P, S2→W1, P→W1 ×2, P→W2 ×2, 4 to customers
     "capacity_cover": 1,  # every customer lane leaves a capacitated, decided warehouse
     "open_count_cover": 1,  # k = 1 (W2's largest level 90 >= 70)
+    "production_cover": 0,  # fg is also bought (S2), raw is not made: no fixed production
     "make_switch": 1,  # (P, fg): make fixed cost, and S2 sells fg to P
     "buy_switch": 1,  # (P, fg)
     "supplier_share": 3,  # purchases (S1, raw), (S2, raw), (S2, fg)
@@ -139,6 +140,7 @@ def test_switched_off_families_are_absent():
     assert len(m.unmet) == 2
     covers_off = row_counts(build(tiny(), COVERS_OFF).model)
     assert "capacity_cover" not in covers_off and "open_count_cover" not in covers_off
+    assert "production_cover" not in covers_off
 
 
 def test_variables_and_sets_by_hand():

@@ -173,6 +173,8 @@ def build(net: Network, o: DesignOptions, so: SolveOptions | None = None,
             dc.add_capacity_cover(m, s, o)
         if o.open_count_cover:
             dc.add_open_count_cover(m, s, o)
+        if o.capacity_cover:
+            dc.add_production_cover(m, s, o)
         ch.add_make_or_buy(m, s, o)
         if o.max_supplier_share is not None:
             ch.add_supplier_share(m, s, o)

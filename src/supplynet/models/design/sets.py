@@ -78,6 +78,7 @@ class DesignSets:
     carbon_price: float  # money/kg
     co2_cap: float | None  # kg over the horizon
     reduction: Reduction | None = None  # Lagrangian fixing applied to ``open``, if any
+    arc_bounds: list[float] | None = None  # constraints.arc_bounds, computed on first use
 
     def supplier_arcs_into(self, n: str, p: str) -> list[int]:
         """Arcs bringing product p from a supplier into node n."""
