@@ -1,9 +1,8 @@
 """Write notebooks/01_network_design.ipynb (without outputs): ``python notebooks/_make_01.py``."""
 
-from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from _nbwrite import write
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 cells = [
     new_markdown_cell("""\
@@ -210,9 +209,4 @@ month is the subject of the S&OP notebook (05), and how the design stands up to
 disruptions and a carbon-price sweep that of the scenario study (02)."""),
 ]
 
-nb = new_notebook(cells=cells, metadata={
-    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-    "language_info": {"name": "python"}})
-path = Path(__file__).with_name("01_network_design.ipynb")
-nbformat.write(nb, path)
-print(f"wrote {path}")
+write(cells, "01_network_design.ipynb")

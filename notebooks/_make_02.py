@@ -1,9 +1,8 @@
 """Write notebooks/02_scenario_study.ipynb (without outputs): ``python notebooks/_make_02.py``."""
 
-from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from _nbwrite import write
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 cells = [
     new_markdown_cell("""\
@@ -30,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 import supplynet as sn
-from supplynet.scenarios.spec import scenario_table
+from supplynet.scenarios import scenario_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 20)
@@ -146,9 +145,4 @@ print(f"{len(again)} scenarios in {again.wall_seconds:.2f} s (first run {runs.wa
 pd.read_csv(out / "manifest.csv")[["scenario", "status", "objective", "gap", "seconds"]]"""),
 ]
 
-nb = new_notebook(cells=cells, metadata={
-    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-    "language_info": {"name": "python"}})
-path = Path(__file__).with_name("02_scenario_study.ipynb")
-nbformat.write(nb, path)
-print(f"wrote {path}")
+write(cells, "02_scenario_study.ipynb")

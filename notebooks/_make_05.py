@@ -1,10 +1,9 @@
 """Write notebooks/05_sales_and_operations_planning.ipynb (without outputs):
 ``python notebooks/_make_05.py``."""
 
-from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from _nbwrite import write
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 cells = [
     new_markdown_cell("""\
@@ -260,9 +259,4 @@ transport); levelling it costs more overtime and holding."""),
   a third plant (`sn.design`, notebooks 01 and 02)."""),
 ]
 
-nb = new_notebook(cells=cells, metadata={
-    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-    "language_info": {"name": "python"}})
-path = Path(__file__).with_name("05_sales_and_operations_planning.ipynb")
-nbformat.write(nb, path)
-print(f"wrote {path}")
+write(cells, "05_sales_and_operations_planning.ipynb")

@@ -16,7 +16,7 @@ import pytest
 
 import supplynet as sn
 from supplynet.models.design import DesignOptions, build
-from supplynet.models.design.constraints import fixed_production, units_within
+from supplynet.models.design.covers import fixed_production, units_within
 from supplynet.options import SolveOptions
 from supplynet.solve import compile_model, pass_model, quiet_highs, solve_model
 

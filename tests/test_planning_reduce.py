@@ -2,7 +2,7 @@
 
 A tiny instance whose removed rows are worked out by hand, and generated instances with
 lead times where the pruned plan must reach the same optimum as the unpruned one
-(the model builder patched to call ``build_sets(..., prune=True)`` or ``prune=False``).
+(option ``prune_unreachable`` on and off).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import pytest
 
 import supplynet as sn
 from supplynet.models.planning import PlanOptions, build
-from supplynet.models.planning import model as plan_model
 from supplynet.models.planning.sets import build_sets
 
 
@@ -54,8 +53,8 @@ def keys(df, cols):
 
 def test_tiny_removes_exactly_the_forced_rows():
     net = tiny()
-    full = build_sets(net, PlanOptions(), prune=False)
-    pruned = build_sets(net, PlanOptions(), prune=True)
+    full = build_sets(net, PlanOptions(prune_unreachable=False))
+    pruned = build_sets(net, PlanOptions(prune_unreachable=True))
     make_cols, ship_cols = ["plant", "product", "period"], ["origin", "destination", "product",
                                                             "period"]
     assert len(full.make) == 4 and len(full.ship) == 3 + 4 + 4 + 4  # S->P arrives by 4
@@ -65,38 +64,30 @@ def test_tiny_removes_exactly_the_forced_rows():
     assert keys(pruned.ship, ship_cols) <= keys(full.ship, ship_cols)
 
 
-def pruning(monkeypatch, on: bool) -> None:
-    monkeypatch.setattr(plan_model, "build_sets", lambda net, o: build_sets(net, o, prune=on))
-
-
-def test_tiny_objective_unchanged_and_by_hand(monkeypatch):
+def test_tiny_objective_unchanged_and_by_hand():
     net = tiny()
-    pruning(monkeypatch, True)
-    assert len(build(net).sets.ship) == 10
-    pruned = sn.plan(net)
+    assert len(build(net, PlanOptions(prune_unreachable=True)).sets.ship) == 10
+    pruned = sn.plan(net, prune_unreachable=True)
     # By hand: every unit costs RM 1 + S->P 1 + make 1 + P->W 1 + W->C 1 = 5; C2's period-2
     # order is met in time (RM bought in 1, at P in 2, made and shipped in 2); every order
     # can be made and delivered in its own period, so nothing is held. 18 units -> 90.
     assert pruned.status == "optimal"
     assert pruned.objective == pytest.approx(18 * 5.0)
-    pruning(monkeypatch, False)
     full = sn.plan(net)
     assert len(build(net).sets.ship) == 15
     assert full.objective == pytest.approx(pruned.objective, rel=1e-9)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_generated_objective_unchanged(monkeypatch, seed):
+def test_generated_objective_unchanged(seed):
     # km_per_period small: lanes of 1-3 periods, so early periods have rows to drop (and
     # some demand cannot be served in time: no fill-rate floors, so the plan stays feasible)
     net = sn.generate(customers=8, products=2, plants=2, warehouses=3, periods=8, seed=seed,
                       km_per_period=400.0)
     opts = dict(include_candidates=True, min_fill_rates=False, presolve=False)
-    pruned_sets = build_sets(net, PlanOptions(include_candidates=True), prune=True)
-    pruning(monkeypatch, True)
-    pruned = sn.plan(net, **opts)
-    full_sets = build_sets(net, PlanOptions(include_candidates=True), prune=False)
-    pruning(monkeypatch, False)
+    pruned_sets = build_sets(net, PlanOptions(include_candidates=True, prune_unreachable=True))
+    pruned = sn.plan(net, prune_unreachable=True, **opts)
+    full_sets = build_sets(net, PlanOptions(include_candidates=True, prune_unreachable=False))
     full = sn.plan(net, **opts)
     assert len(pruned_sets.ship) + len(pruned_sets.make) < len(full_sets.ship) + len(full_sets.make)
     assert pruned.status == full.status == "optimal"

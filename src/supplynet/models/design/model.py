@@ -16,6 +16,7 @@ from ...solve import Deadline
 from .._sets import Built, records
 from . import choices as ch
 from . import constraints as dc
+from . import covers
 from .costs import add_objective
 from .data import DesignData, prepare, restrict_arcs
 from .options import DesignOptions
@@ -174,7 +175,7 @@ def build(net: Network, o: DesignOptions, so: SolveOptions | None = None,
         if o.open_count_cover:
             dc.add_open_count_cover(m, s, o)
         if o.capacity_cover:
-            dc.add_production_cover(m, s, o)
+            covers.add_production_cover(m, s, o)
         ch.add_make_or_buy(m, s, o)
         if o.max_supplier_share is not None:
             ch.add_supplier_share(m, s, o)

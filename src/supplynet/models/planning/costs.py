@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from .._sets import records
 from .options import PlanOptions
 from .sets import PlanSets
 
@@ -37,7 +38,6 @@ def cost_coefficients(s: PlanSets) -> Coefficients:
     cp, T = s.carbon_price, s.periods[-1]
     mk, sh, op = s.make, s.ship, s.open
     last = (op["period"] == T).to_numpy()
-    premium = _premium(s)
     return {
         "make": {"production": mk["cost"].to_numpy(float), "carbon": cp * mk["co2"].to_numpy(float)},
         "setup": {"setup": s.setup["cost"].to_numpy(float)},
@@ -52,27 +52,23 @@ def cost_coefficients(s: PlanSets) -> Coefficients:
         "open": {"backlog": np.where(op["has_late"].to_numpy(bool), 0.0,
                                      op["backlog_cost"].to_numpy(float)),
                  "unmet": np.where(last, op["penalty"].to_numpy(float), 0.0),
-                 "priority": np.where(last, premium(op), 0.0)},
+                 "priority": np.where(last, _premium(s, op), 0.0)},
         "late": {"backlog": s.late["backlog_cost"].to_numpy(float)},
-        "lost": {"unmet": s.lost["penalty"].to_numpy(float), "priority": premium(s.lost)},
+        "lost": {"unmet": s.lost["penalty"].to_numpy(float), "priority": _premium(s, s.lost)},
         # unmet units above a commitment's max_quantity cost the best-effort penalty
         "best_effort_unmet": {"unmet": -s.best_effort_unmet["relief"].to_numpy(float),
-                              "priority": -premium(s.best_effort_unmet)},
+                              "priority": -_premium(s, s.best_effort_unmet)},
     }
 
 
-def _premium(s: PlanSets):
-    """rows -> the priority premium of each row's (customer, product) (money/unit, 0 if none)."""
-    com = s.commit
-    prem = {(c, p): x for c, p, x in zip(com["customer"].tolist(), com["product"].tolist(),
-                                         com["premium"].tolist(), strict=True) if x > 0}
-
-    def per_row(rows: pd.DataFrame) -> np.ndarray:
-        if not prem:
-            return np.zeros(len(rows))
-        return np.array([prem.get((c, p), 0.0) for c, p in zip(
-            rows["customer"].tolist(), rows["product"].tolist(), strict=True)], dtype=float)
-    return per_row
+def _premium(s: PlanSets, rows: pd.DataFrame) -> np.ndarray:
+    """The priority premium of each row's (customer, product) (money/unit, 0 if none)."""
+    com = s.commit[s.commit["premium"] > 0]
+    if not len(com) or not len(rows):
+        return np.zeros(len(rows))
+    prem = dict(zip(records(com, ["customer", "product"]), com["premium"].tolist(), strict=True))
+    return np.array([prem.get(k, 0.0) for k in records(rows, ["customer", "product"])],
+                    dtype=float)
 
 
 def add_objective(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:

@@ -35,6 +35,11 @@ class PlanOptions:
             fill-rate floor per (customer, product) on the committed volume.
         best_effort_penalty: money per unit of unmet demand above a commitment's
             max_quantity (best effort); None = half the pair's class penalty.
+        prune_unreachable: leave out the make and ship rows the balances force to 0
+            (production before the components can be at the plant, shipments before the
+            product can be at the origin, deliveries no order is waiting for; same optimum,
+            models/planning.md "Sets"). Off by default: it saves < 0.1 % of the columns on
+            the generated benchmark instances, 20-65 % of the production rows with long lanes.
         key_account_priority: reserve supply for key accounts: the committed units of
             ``key_account`` pairs left unmet carry a priority premium (cost category
             ``priority``) above every other penalty plus the dearest cost to serve a unit,
@@ -71,6 +76,7 @@ class PlanOptions:
     commitment_service_levels: bool = True
     best_effort_penalty: float | None = None
     key_account_priority: bool = True
+    prune_unreachable: bool = False
     tight_setup_big_m: bool = True
     lot_sizing_cut_rounds: int = 50
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from graphlib import TopologicalSorter
 
 import numpy as np
 import pandas as pd
@@ -256,12 +255,7 @@ def required_loads(s: PlanSets, x) -> dict[tuple[str, str, int], float]:
     need: dict[tuple[str, int], float] = defaultdict(float)
     for p, t, q in records(s.orders, ["product", "period", "quantity"]):
         need[(p, t)] += q
-    parents: dict[str, set[str]] = defaultdict(set)
-    for parent, comps in s.bom.items():
-        parents.setdefault(parent, set())
-        for comp, _q in comps:
-            parents[comp].add(parent)
-    for parent in TopologicalSorter(parents).static_order():  # parents before components
+    for parent in s.bom_order:  # parents before components
         for comp, q in s.bom.get(parent, []):
             for t in s.periods:
                 need[(comp, t)] += q * make_share[parent] * need.get((parent, t), 0.0)

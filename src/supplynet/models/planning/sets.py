@@ -70,6 +70,7 @@ class PlanSets:
     storage_cap: pd.DataFrame  # node, period, available (volume)
     classes: pd.DataFrame  # priority, unmet_penalty, backlog, backlog_cost, min_fill_rate
     bom: dict[str, list[tuple[str, float]]]  # parent -> [(component, units per parent)]
+    bom_order: list[str]  # products, parents before components (_sets.bom_order)
     volume: dict[str, float]  # product -> volume per unit
     value: dict[str, float]  # product -> money per unit
     base_penalty: float  # money per unit of unmet demand
@@ -180,13 +181,10 @@ def drop_impossible(kind: dict[str, str], make: pd.DataFrame, ship: pd.DataFrame
     return make.reset_index(drop=True), ship[np.array(keep, dtype=bool)].reset_index(drop=True)
 
 
-def build_sets(net, opts: PlanOptions, prune: bool = False) -> PlanSets:
-    """All index sets of the plan (see models/planning.md, "Sets").
-
-    ``prune=True`` leaves out the make and ship rows the balances force to 0
-    (``drop_impossible``; same optimum). Off by default: it changes the hand-counted
-    structure of tests/test_planning.py and saves < 0.1 % of the columns on the generated
-    benchmark instances (benchmarks/README.md, "Planning LP side by side")."""
+def build_sets(net, opts: PlanOptions) -> PlanSets:
+    """All index sets of the plan (see models/planning.md, "Sets"); with
+    ``opts.prune_unreachable`` without the make and ship rows the balances force to 0
+    (``drop_impossible``; same optimum)."""
     periods = list(net.periods)
     T = len(periods)
     if periods != list(range(1, T + 1)):
@@ -289,7 +287,7 @@ def build_sets(net, opts: PlanOptions, prune: bool = False) -> PlanSets:
     balance = expand_periods(bal.drop(columns=["mode"]), periods)
 
     classes, orders, base = order_rows(net, opts, bom, order, periods)
-    if prune:
+    if opts.prune_unreachable:
         initial = {k for k, x in zip(records(bal, ["node", "product"]), bal["initial"].tolist(),
                                      strict=True) if x > 0}
         early = earliest_stock(kind, prod, bom, pl, initial | set(records(sub, ["plant", "product"])),
@@ -337,11 +335,9 @@ def build_sets(net, opts: PlanOptions, prune: bool = False) -> PlanSets:
     co2_cap = net.params.get("co2_cap") if opts.co2 else None
     ss_pen = opts.safety_stock_penalty
     inv = balance[balance["stocked"]].reset_index(drop=True)
-    keys = net.table("commitments")
-    key_accounts = bool(opts.key_account_priority and len(keys)
-                        and (keys["segment"] == "key_account").any())
-    commit = commitment_rows(net, opts, orders,
-                             derived_penalty(net, bom, order) if key_accounts else 0.0)
+    serve_bound = (derived_penalty(net, bom, order)
+                   if opts.key_account_priority and len(net.table("commitments")) else 0.0)
+    commit = commitment_rows(net, opts, orders, serve_bound)
     return PlanSets(
         periods=periods, make=make, setup=setup, sub=sub, overtime=overtime, ship=ship,
         balance=balance, inv=inv,
@@ -351,7 +347,7 @@ def build_sets(net, opts: PlanOptions, prune: bool = False) -> PlanSets:
         lost=orders[orders["has_lost"]].reset_index(drop=True),
         plant_cap=plant_cap, supplier_cap=supplier_cap, offer_cap=offer_cap,
         throughput_cap=throughput_cap, lane_cap=lane_cap, storage_cap=storage_cap,
-        classes=classes, bom=bom, volume=volume, value=value, base_penalty=base,
+        classes=classes, bom=bom, bom_order=order, volume=volume, value=value, base_penalty=base,
         ss_penalty=float(base / T if ss_pen is None else ss_pen),
         carbon_price=float(net.params.get("carbon_price") or 0.0) if opts.co2 else 0.0,
         co2_cap=None if co2_cap is None else float(co2_cap), commit=commit,
