@@ -8,6 +8,7 @@ re-indexed family fails. Families switched off by options are checked absent in 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pyomo.environ as pyo
 import pytest
 
 import supplynet as sn
+from supplynet.arrays import PART, part_of
 from supplynet.models._sets import Built
 from supplynet.models.design import DesignOptions, build, choices, constraints, covers
 from supplynet.models.design.sets import DesignSets
@@ -110,7 +112,10 @@ COVERS_OFF = DesignOptions(capacity_cover=False, open_count_cover=False)
 
 
 def row_counts(m: pyo.ConcreteModel) -> dict[str, int]:
-    return {c.local_name: len(c) for c in m.component_objects(pyo.Constraint)}
+    """Rows per constraint family: Pyomo constraints and array row families (supplynet.arrays)."""
+    part = part_of(m)
+    out = {c.local_name: len(c) for c in m.component_objects(pyo.Constraint)}
+    return out | {f.name: len(f) for f in (part.rows if part is not None else [])}
 
 
 def test_table_lists_existing_functions():
@@ -121,12 +126,14 @@ def test_table_lists_existing_functions():
             f"{name}: no function {func}"
 
 
+@pytest.mark.parametrize("engine", ["arrays", "pyomo"])
 @pytest.mark.parametrize("name", sorted(ROWS_ALL_ON))
-def test_every_family_has_its_rows(name):
-    built = build(tiny(), ALL_ON)
+def test_every_family_has_its_rows(name, engine):
+    built = build(tiny(), dataclasses.replace(ALL_ON, engine=engine))
     assert name in constraint_table()
     con = getattr(built.model, name, None)
-    assert isinstance(con, pyo.Constraint), f"{name} is not a Constraint on the model"
+    if engine == "pyomo":
+        assert isinstance(con, pyo.Constraint), f"{name} is not a Constraint on the model"
     assert len(con) == ROWS_ALL_ON[name]
 
 
@@ -156,9 +163,12 @@ def test_variables_and_sets_by_hand():
     assert not hasattr(m, "unmet")
 
 
-def test_model_holds_only_pyomo_components():
-    m = build(tiny(), ALL_ON).model
+def test_model_holds_only_pyomo_components_and_array_families():
     plain = set(vars(pyo.ConcreteModel()))
+    m = build(tiny(), dataclasses.replace(ALL_ON, engine="pyomo")).model
     extra = {k: type(v).__name__ for k, v in vars(m).items()
              if k not in plain and not isinstance(v, pyo.Component)}
     assert extra == {}
+    m = build(tiny(), ALL_ON).model
+    extra = {k for k, v in vars(m).items() if k not in plain and not isinstance(v, pyo.Component)}
+    assert extra == {f.name for f in part_of(m).rows} | {PART}

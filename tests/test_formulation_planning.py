@@ -7,6 +7,7 @@ out by hand below for a tiny instance. A renamed or dropped family fails here.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ import pyomo.environ as pyo
 import pytest
 
 import supplynet as sn
+from supplynet.arrays import PART, part_of
 from supplynet.models.planning import PlanOptions, PlanSets, build
 from supplynet.models.planning import constraints as pc
 
@@ -106,23 +108,33 @@ def test_the_md_table_lists_every_family_with_its_function():
         assert r["index"] and r["math"]
 
 
+def constraint_families(m) -> dict:
+    """{name: family} of the Pyomo constraints and the array row families (supplynet.arrays)."""
+    part = part_of(m)
+    out = {c.local_name: c for c in m.component_objects(pyo.Constraint, descend_into=False)}
+    out.update({f.name: f for f in (part.rows if part is not None else [])})
+    return out
+
+
+@pytest.mark.parametrize("engine", ["arrays", "pyomo"])
 @pytest.mark.parametrize("which, opts", [(0, OFF), (1, ON)], ids=["off", "on"])
-def test_every_family_has_its_hand_counted_rows(which, opts):
-    built = build(tiny(), opts)
+def test_every_family_has_its_hand_counted_rows(which, opts, engine):
+    built = build(tiny(), dataclasses.replace(opts, engine=engine))
     m = built.model
     assert isinstance(built.sets, PlanSets)
+    families = constraint_families(m)
     for r in md_table():
         name = r["constraint"]
         expected = ROWS[name][which]
         if expected is None:
             assert not hasattr(m, name), name
             continue
-        con = getattr(m, name)
-        assert isinstance(con, pyo.Constraint), name
+        con = families[name]
+        if engine == "pyomo":
+            assert isinstance(con, pyo.Constraint), name
         assert len(con) == expected, name
     # no constraint family outside the md table
-    names = {c.local_name for c in m.component_objects(pyo.Constraint, descend_into=False)}
-    assert names == {n for n, rows in ROWS.items() if rows[which] is not None}
+    assert set(families) == {n for n, rows in ROWS.items() if rows[which] is not None}
 
 
 def test_variables_follow_the_hand_counted_sets():
@@ -135,14 +147,19 @@ def test_variables_follow_the_hand_counted_sets():
     assert (len(on.setup), len(on.overtime), len(on.ss_short)) == (2, 2, 2)
 
 
-def test_nothing_but_pyomo_components_hangs_on_the_model():
+def test_nothing_but_pyomo_components_and_array_families_hang_on_the_model():
     plain = set(vars(pyo.ConcreteModel()))
     for opts in (OFF, ON):
-        m = build(tiny(), opts).model
+        m = build(tiny(), dataclasses.replace(opts, engine="pyomo")).model
         components = {c.local_name for c in m.component_objects(descend_into=False)}
-        extra = set(vars(m)) - plain - components
-        assert not extra, extra
+        assert not set(vars(m)) - plain - components
         assert {c.local_name for c in m.component_objects(pyo.Objective)} == {"total_cost"}
+        m = build(tiny(), opts).model  # arrays: the row families and their registry too
+        components = {c.local_name for c in m.component_objects(descend_into=False)}
+        rows = {f.name for f in part_of(m).rows}
+        assert set(vars(m)) - plain - components == rows | {PART}
+        # the objective is the array families' costs: no Pyomo objective
+        assert not list(m.component_objects(pyo.Objective))
 
 
 def test_commitment_families_have_their_hand_counted_rows():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pyomo.environ as pyo
 
+from .arrays import part_of
 from .errors import SupplynetError
 from .solve import fixed_lp_duals
 
@@ -43,19 +44,6 @@ def key_columns(family: str, keys: list) -> dict[str, list]:
     return {n: [t[i] for t in tuples] for i, n in enumerate(names)}
 
 
-def _model_of(var) -> pyo.ConcreteModel:
-    """The model a column belongs to; columns refer to it weakly, so it may be gone."""
-    try:
-        model = var.model()
-    except AttributeError:
-        model = None
-    if model is None:
-        raise SupplynetError("the solved Pyomo model is no longer in memory (the result keeps "
-                             "its columns, not the model); solve again and call "
-                             "marginal_values() right after")
-    return model
-
-
 def marginal_values(result, families: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Columns: family, the constraint's key split into named columns (node, origin,
     destination, customer, product, period as the family has them; ``key_1``, ``key_2``... for
@@ -65,16 +53,20 @@ def marginal_values(result, families: tuple[str, ...] | None = None) -> pd.DataF
     ``families`` restricts the constraint families (default: capacities and demand rows).
     """
     sol = result.solution
-    if sol is None or not sol.has_values or not sol.columns:
+    if sol is None or not sol.has_values or not len(sol.columns):
         raise SupplynetError("marginal values need a solved result from this process")
-    model = getattr(sol, "model", None) or _model_of(sol.columns[0])
+    model = getattr(sol, "model", None)
+    if model is None:
+        raise SupplynetError("the solved Pyomo model is no longer in memory; solve again and "
+                             "call marginal_values() right after")
     if sol.is_mip:
         sol = fixed_lp_duals(model, sol, result.options_solve if hasattr(result, "options_solve") else None)
     if sol.row_duals is None:
         raise SupplynetError(f"HiGHS returned no duals ({sol.status})")
     wanted = families or DEFAULT_FAMILIES
     frames = []
-    for con in model.component_objects(pyo.Constraint, active=True):
+    array_rows = part.rows if (part := part_of(model)) is not None else []
+    for con in [*array_rows, *model.component_objects(pyo.Constraint, active=True)]:
         if con.local_name not in wanted or len(con) == 0:
             continue
         duals = sol.duals(con)

@@ -12,6 +12,7 @@ import pandas as pd
 from .errors import SupplynetError
 from .report.text import repr_text, result_html, summary_text
 from .report.units import kpis_with_units, units_of
+from .solve import write_model
 
 
 @dataclass
@@ -206,7 +207,7 @@ class Result:
             raise SupplynetError("this result carries no model (it was pickled or built elsewhere); "
                                  "solve again in this process to export it")
         path.parent.mkdir(parents=True, exist_ok=True)
-        highs.writeModel(str(path))
+        write_model(self.solution, str(path))
         return path
 
     def plot(self, kind: str = "network", ax=None, **kwargs):

@@ -11,6 +11,7 @@ its index was declared, which is the order of the index table it was built from.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import sys
@@ -23,8 +24,11 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
+from pyomo.core.base.component_namer import index_repr
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+from scipy import sparse
 
+from .arrays import ArrayPart, part_of
 from .errors import OptionsError, SolveError
 from .options import SolveOptions
 
@@ -97,28 +101,22 @@ class Solution:
     x: np.ndarray | None = None
     row_duals: np.ndarray | None = None
     reduced_costs: np.ndarray | None = None
-    columns: list = field(default_factory=list, repr=False)
-    rows: list = field(default_factory=list, repr=False)
+    columns: ColumnSpace = field(default_factory=lambda: ColumnSpace(), repr=False)
+    rows: RowSpace = field(default_factory=lambda: RowSpace(), repr=False)
     highs: Any = field(default=None, repr=False)
     # the solved model: the columns refer to it only weakly, and marginal values and model
     # export need it alive for as long as the solution is kept
     model: Any = field(default=None, repr=False)
-    _col_of: dict | None = field(default=None, repr=False)
-    _row_of: dict | None = field(default=None, repr=False)
+    # the matrix handed to HiGHS (fixed_lp_duals re-solves it with the integers fixed)
+    compiled: Any = field(default=None, repr=False)
 
     @property
     def has_values(self) -> bool:
         return self.x is not None
 
-    def _column_positions(self, var: pyo.Var) -> np.ndarray:
-        if self._col_of is None:
-            self._col_of = {id(v): i for i, v in enumerate(self.columns)}
-        col_of = self._col_of
-        return np.fromiter((col_of.get(id(v), -1) for v in var.values()), dtype=np.int64, count=len(var))
-
     def values(self, var: pyo.Var) -> np.ndarray:
         """Values of a variable family in its index order (fixed or unused ones: their own value)."""
-        pos = self._column_positions(var)
+        pos = self.columns.positions(var)
         if self.x is None:
             return np.full(len(pos), np.nan)
         out = self.x[np.maximum(pos, 0)] if len(pos) else np.zeros(0)
@@ -130,23 +128,25 @@ class Solution:
                 out[k] = v.value if v.value is not None else _clip(0.0, v.lb, v.ub)
         return out
 
+    def value(self, vardata) -> float:
+        """The value of one Pyomo variable (its own value when it is not a column)."""
+        i = self.columns.position(vardata)
+        if i >= 0 and self.x is not None:
+            return float(self.x[i])
+        return float(vardata.value) if vardata.value is not None else 0.0
+
     def reduced_costs_of(self, var: pyo.Var) -> np.ndarray:
-        pos = self._column_positions(var)
+        pos = self.columns.positions(var)
         if self.reduced_costs is None:
             return np.full(len(pos), np.nan)
         return np.where(pos >= 0, self.reduced_costs[np.maximum(pos, 0)], 0.0)
 
-    def duals(self, con: pyo.Constraint) -> np.ndarray:
-        """Row duals of a constraint family in its index order: d objective / d right-hand side."""
-        if self._row_of is None:
-            row_of: dict[int, list[int]] = {}
-            for i, (c, _mult) in enumerate(self.rows):
-                row_of.setdefault(id(c), []).append(i)
-            self._row_of = row_of
+    def duals(self, con) -> np.ndarray:
+        """Row duals of a constraint family (Pyomo or array) in its index order:
+        d objective / d right-hand side."""
         if self.row_duals is None:
             return np.full(len(con), np.nan)
-        d = self.row_duals
-        return np.array([sum(d[i] for i in self._row_of.get(id(c), ())) for c in con.values()])
+        return self.rows.duals(con, self.row_duals)
 
     def iis(self) -> dict[str, list[str]] | None:
         """An irreducible infeasible subset of an infeasible LP, as Pyomo names:
@@ -158,18 +158,15 @@ class Solution:
         status, iis = self.highs.getIis()
         if status != highspy.HighsStatus.kOk or not iis.valid_:
             return None
-        return {"constraints": [self.rows[i][0].name for i in iis.row_index_],
-                "bounds": [self.columns[j].name for j in iis.col_index_]}
+        return {"constraints": [self.rows.name(i) for i in iis.row_index_],
+                "bounds": [self.columns.name(j) for j in iis.col_index_]}
 
     def column_values_by_name(self, integer_only: bool = True) -> dict[str, float]:
         """{variable name: value}, used as a MIP start for a later, similar model."""
-        if self.x is None:
+        if self.x is None or self.compiled is None:
             return {}
-        return {
-            v.name: float(self.x[i])
-            for i, v in enumerate(self.columns)
-            if not integer_only or v.is_integer()
-        }
+        keep = self.compiled.integer if integer_only else np.ones(len(self.x), dtype=bool)
+        return {self.columns.name(int(i)): float(self.x[i]) for i in np.flatnonzero(keep)}
 
 
 def _clip(value: float, lb: float | None, ub: float | None) -> float:
@@ -180,12 +177,100 @@ def _clip(value: float, lb: float | None, ub: float | None) -> float:
     return value
 
 
+class ColumnSpace:
+    """The columns of a compiled model: the array families (arrays.py) at their starts, then
+    the Pyomo variables only Pyomo has (``extra``, from position ``n_array`` on)."""
+
+    def __init__(self, families: list | None = None, extra: list | None = None):
+        self.families = families or []
+        self.extra = extra or []
+        self.n_array = sum(len(f) for f in self.families)
+        self._col_of: dict[int, int] | None = None
+
+    def __len__(self) -> int:
+        return self.n_array + len(self.extra)
+
+    def positions(self, var) -> np.ndarray:
+        """Column of each member of a variable family in its index order (-1: not a column)."""
+        fam = getattr(var, "_family", None)
+        if fam is not None and any(f is fam for f in self.families):
+            return np.arange(fam.start, fam.start + len(fam), dtype=np.int64)
+        if self._col_of is None:
+            self._col_of = {id(v): self.n_array + i for i, v in enumerate(self.extra)}
+        col_of = self._col_of
+        return np.fromiter((col_of.get(id(v), -1) for v in var.values()), dtype=np.int64,
+                           count=len(var))
+
+    def position(self, vardata) -> int:
+        """Column of one Pyomo variable (-1: not a column)."""
+        fam = getattr(vardata.parent_component(), "_family", None)
+        if fam is not None and any(f is fam for f in self.families):
+            return fam.start + fam.position(vardata.index())
+        if self._col_of is None:
+            self.positions(pyo.Var())  # builds the map
+        return self._col_of.get(id(vardata), -1)
+
+    def names(self) -> list[str]:
+        """Column names as Pyomo spells them (family[key])."""
+        out: list[str] = []
+        for f in self.families:
+            out += f.names()
+        return out + [v.name for v in self.extra]
+
+    def name(self, i: int) -> str:
+        if i >= self.n_array:
+            return self.extra[i - self.n_array].name
+        for f in self.families:
+            if i < f.start + len(f):
+                return f.name + index_repr(f.keys[i - f.start])
+        raise IndexError(i)
+
+
+class RowSpace:
+    """The rows of a compiled model: the array row families at their starts, then the Pyomo
+    rows ``extra`` as (constraint data, sense multiplier) from position ``n_array`` on."""
+
+    def __init__(self, families: list | None = None, extra: list | None = None):
+        self.families = families or []
+        self.extra = extra or []
+        self.n_array = sum(len(f) for f in self.families)
+        self._row_of: dict[int, list[int]] | None = None
+
+    def __len__(self) -> int:
+        return self.n_array + len(self.extra)
+
+    def duals(self, con, d: np.ndarray) -> np.ndarray:
+        """Row duals of a constraint family (array or Pyomo) in its index order."""
+        if any(f is con for f in self.families):
+            return d[con.start:con.start + len(con)].copy()
+        if self._row_of is None:
+            row_of: dict[int, list[int]] = {}
+            for i, (c, _mult) in enumerate(self.extra):
+                row_of.setdefault(id(c), []).append(self.n_array + i)
+            self._row_of = row_of
+        return np.array([sum(d[i] for i in self._row_of.get(id(c), ())) for c in con.values()])
+
+    def names(self) -> list[str]:
+        out: list[str] = []
+        for f in self.families:
+            out += f.names()
+        return out + [c.name for c, _mult in self.extra]
+
+    def name(self, i: int) -> str:
+        if i >= self.n_array:
+            return self.extra[i - self.n_array][0].name
+        for f in self.families:
+            if i < f.start + len(f):
+                return f.name + index_repr(f.keys_[i - f.start])
+        raise IndexError(i)
+
+
 @dataclass
 class CompiledModel:
-    """The matrix form of a Pyomo model, ready for HiGHS."""
+    """The matrix form of a model (Pyomo part and array part merged), ready for HiGHS."""
 
-    columns: list
-    rows: list
+    columns: ColumnSpace
+    rows: RowSpace
     cost: np.ndarray
     offset: float
     col_lower: np.ndarray
@@ -197,26 +282,109 @@ class CompiledModel:
 
 
 def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
-    """Compile the active objective and constraints to CSC arrays (GC paused)."""
+    """Compile the active objective and constraints to CSC arrays (GC paused): the Pyomo
+    part with Pyomo's standard-form compiler, merged with the model's array families."""
     with PauseGC():
         info = LinearStandardFormCompiler().write(model, mixed_form=True)
+        part = part_of(model)
+        if part is not None and (part.columns or part.rows):
+            return _merge(info, part)
         columns = info.columns
         n = len(columns)
-        bounds = [v.bounds for v in columns]
-        lower = np.array([-math.inf if b[0] is None else b[0] for b in bounds], dtype=float)
-        upper = np.array([math.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+        lower, upper = _pyomo_bounds(columns)
         integer = np.fromiter((v.is_integer() for v in columns), dtype=bool, count=n)
-        mult = np.fromiter((r[1] for r in info.rows), dtype=np.int8, count=len(info.rows))
-        rhs = np.asarray(info.rhs, dtype=float)
-        row_lower = np.where(mult == 1, -math.inf, rhs)
-        row_upper = np.where(mult == -1, math.inf, rhs)
-        if info.c.shape[0]:
-            cost = np.asarray(info.c[[0], :].toarray()).ravel()
-            offset = float(info.c_offset[0])
+        row_lower, row_upper = _pyomo_row_bounds(info)
+        cost, offset = _pyomo_cost(info, n)
+    return CompiledModel(ColumnSpace(extra=columns), RowSpace(extra=info.rows), cost, offset,
+                         lower, upper, integer, row_lower, row_upper, info.A)
+
+
+def _pyomo_bounds(columns: list) -> tuple[np.ndarray, np.ndarray]:
+    bounds = [v.bounds for v in columns]
+    lower = np.array([-math.inf if b[0] is None else b[0] for b in bounds], dtype=float)
+    upper = np.array([math.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+    return lower, upper
+
+
+def _pyomo_row_bounds(info) -> tuple[np.ndarray, np.ndarray]:
+    mult = np.fromiter((r[1] for r in info.rows), dtype=np.int8, count=len(info.rows))
+    rhs = np.asarray(info.rhs, dtype=float)
+    return np.where(mult == 1, -math.inf, rhs), np.where(mult == -1, math.inf, rhs)
+
+
+def _pyomo_cost(info, n: int) -> tuple[np.ndarray, float]:
+    if info.c.shape[0]:
+        return np.asarray(info.c[[0], :].toarray()).ravel(), float(info.c_offset[0])
+    return np.zeros(n), 0.0
+
+
+def _merge(info, part: ArrayPart) -> CompiledModel:
+    """One matrix from the array families and the Pyomo part: a Pyomo column that is a touched
+    member of an array family becomes that family's column; the others are appended."""
+    start = 0
+    for f in part.columns:
+        f.start, start = start, start + len(f)
+    n_array = start
+    lower = np.concatenate([f.lower for f in part.columns]) if part.columns else np.zeros(0)
+    upper = np.concatenate([f.upper for f in part.columns]) if part.columns else np.zeros(0)
+    cost_a = np.concatenate([f.cost for f in part.columns]) if part.columns else np.zeros(0)
+    integer_a = np.concatenate([np.full(len(f), f.integer) for f in part.columns]) \
+        if part.columns else np.zeros(0, dtype=bool)
+    # bounds and domains set in Pyomo on touched members win (a hook's fix() or setub(), the
+    # relaxation's UnitInterval)
+    for f in part.columns:
+        for key, vd in f.var._data.items():
+            i = f.start + f.position(key)
+            integer_a[i] = vd.is_integer()
+            if vd.fixed:
+                lower[i] = upper[i] = float(vd.value)
+            else:
+                lb, ub = vd.bounds
+                lower[i] = -math.inf if lb is None else lb
+                upper[i] = math.inf if ub is None else ub
+    # the Pyomo columns: array members map to their family column, the rest are appended
+    extra: list = []
+    colmap = np.empty(len(info.columns), dtype=np.int64)
+    for j, v in enumerate(info.columns):
+        fam = part.family_of(v.parent_component())
+        if fam is not None:
+            colmap[j] = fam.start + fam.position(v.index())
         else:
-            cost, offset = np.zeros(n), 0.0
-    return CompiledModel(columns, info.rows, cost, offset, lower, upper, integer,
-                         row_lower, row_upper, info.A)
+            colmap[j] = n_array + len(extra)
+            extra.append(v)
+    n = n_array + len(extra)
+    lo_e, up_e = _pyomo_bounds(extra)
+    cost = np.concatenate([cost_a, np.zeros(len(extra))])
+    c_py, offset = _pyomo_cost(info, len(info.columns))
+    np.add.at(cost, colmap, c_py)
+    integer = np.concatenate([integer_a, np.fromiter((v.is_integer() for v in extra), dtype=bool,
+                                                      count=len(extra))])
+    # rows: the array families first, then the Pyomo rows
+    r0 = 0
+    rr, cc, vv, rlo, rup = [], [], [], [], []
+    for f in part.rows:
+        f.start = r0
+        for fam, pos, row, coef in f.terms:
+            rr.append(row + r0)
+            cc.append(pos + fam.start)
+            vv.append(coef)
+        rlo.append(f.lower)
+        rup.append(f.upper)
+        r0 += len(f)
+    A_py = info.A.tocoo()
+    rr.append(A_py.row.astype(np.int64) + r0)
+    cc.append(colmap[A_py.col])
+    vv.append(A_py.data)
+    lo_py, up_py = _pyomo_row_bounds(info)
+    rlo.append(lo_py)
+    rup.append(up_py)
+    m = r0 + len(info.rows)
+    A = sparse.csc_array((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))),
+                         shape=(m, n))
+    A.sum_duplicates()
+    return CompiledModel(ColumnSpace(part.columns, extra), RowSpace(part.rows, info.rows), cost,
+                         offset, np.concatenate([lower, lo_e]), np.concatenate([upper, up_e]),
+                         integer, np.concatenate(rlo), np.concatenate(rup), A)
 
 
 @contextlib.contextmanager
@@ -335,18 +503,24 @@ def pass_model(h: highspy.Highs, cm: CompiledModel) -> None:
 
 
 def _set_start(h: highspy.Highs, cm: CompiledModel, start: dict[str, float]) -> None:
+    """Pass the start values whose names match columns (integer columns first: a MIP start
+    names those; all names are spelled out only when some start name is still unmatched)."""
     if not start:
         return
-    names = [v.name for v in cm.columns]
-    have = [i for i, nm in enumerate(names) if nm in start]
+    cols = np.flatnonzero(cm.integer)
+    names = {cm.columns.name(int(i)): int(i) for i in cols}
+    if any(k not in names for k in start):
+        names = {nm: i for i, nm in enumerate(cm.columns.names())}
+    have = sorted(names[k] for k in start if k in names)
     if not have:
         return
-    sol = highspy.HighsSolution()
+    all_names = {i: nm for nm, i in names.items()}
     idx = np.array(have, dtype=np.int32)
-    vals = np.array([start[names[i]] for i in have], dtype=float)
-    if hasattr(h, "setSolution") and len(have) < len(names):
+    vals = np.array([start[all_names[i]] for i in have], dtype=float)
+    if hasattr(h, "setSolution") and len(have) < len(cm.columns):
         h.setSolution(len(idx), idx, vals)
     else:
+        sol = highspy.HighsSolution()
         sol.col_value = list(vals)
         h.setSolution(sol)
 
@@ -367,9 +541,15 @@ def start_values(mip_start: Any) -> dict[str, float]:
 
 def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> Solution:
     """Compile, hand over, solve and read back. Never raises on infeasible or limits."""
-    options = options or SolveOptions()
     t0 = time.perf_counter()
     cm = compile_model(model)
+    return solve_compiled(cm, options or SolveOptions(), model, t0)
+
+
+def solve_compiled(cm: CompiledModel, options: SolveOptions, model: pyo.ConcreteModel | None,
+                   t0: float | None = None) -> Solution:
+    """Hand a compiled model to HiGHS, solve and read back (``t0``: when the hand-off began)."""
+    t0 = time.perf_counter() if t0 is None else t0
     h = make_highs(options)
     with PauseGC():
         pass_model(h, cm)
@@ -391,6 +571,7 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     t2 = time.perf_counter()
     sol = _read_solution(h, cm, status)
     sol.model = model
+    sol.compiled = cm
     sol.handoff_seconds = t1 - t0
     sol.solve_seconds = t2 - t1
     return sol
@@ -406,19 +587,35 @@ def _abandoned(cm: CompiledModel, handoff: float, solve: float) -> Solution:
 def fixed_lp_duals(model: pyo.ConcreteModel, solution: Solution,
                    options: SolveOptions | None = None) -> Solution:
     """Re-solve a MIP as an LP with its integer variables fixed at the solution's values, to
-    read duals (marginal values) of the continuous problem around that design. The model's
-    integer variables are unfixed again afterwards."""
-    ints = [v for v in solution.columns if v.is_integer()]
-    col_of = {id(v): i for i, v in enumerate(solution.columns)}
-    was_fixed = [v.fixed for v in ints]
-    for v in ints:
-        v.fix(round(float(solution.x[col_of[id(v)]])))
-    try:
-        return solve_model(model, (options or SolveOptions()).replace(mip_start=None))
-    finally:
-        for v, f in zip(ints, was_fixed, strict=True):
-            if not f:
-                v.unfix()
+    read duals (marginal values) of the continuous problem around that design. The matrix is
+    the one the MIP was solved from (``solution.compiled``); the model is not changed."""
+    cm = solution.compiled
+    options = (options or SolveOptions()).replace(mip_start=None)
+    ints = np.flatnonzero(cm.integer)
+    fixed = np.round(solution.x[ints])
+    lower, upper = cm.col_lower.copy(), cm.col_upper.copy()
+    lower[ints] = upper[ints] = fixed
+    lp = dataclasses.replace(cm, col_lower=lower, col_upper=upper,
+                             integer=np.zeros(len(cm.integer), dtype=bool))
+    return solve_compiled(lp, options, model)
+
+
+def write_model(solution: Solution, path: str) -> None:
+    """Write the solved model as MPS or LP (by suffix), columns and rows named by family and
+    key as ``family(key)``: Pyomo's ``family[key]`` with round brackets and whitespace as '_'
+    (HiGHS writes neither square brackets nor blanks in names, and falls back to c0, r0...)."""
+    h, cm = solution.highs, solution.compiled
+    if cm is not None and not getattr(solution, "_named", False):
+        for i, nm in enumerate(cm.columns.names()):
+            h.passColName(i, _mps_name(nm))
+        for i, nm in enumerate(cm.rows.names()):
+            h.passRowName(i, _mps_name(nm))
+        solution._named = True
+    h.writeModel(str(path))
+
+
+def _mps_name(name: str) -> str:
+    return "_".join(name.split()).replace("[", "(").replace("]", ")")
 
 
 def _read_solution(h: highspy.Highs, cm: CompiledModel, status) -> Solution:

@@ -13,10 +13,12 @@ from typing import Any
 
 def model_size(sol: Any) -> str:
     """"1,204 rows x 3,310 columns (52 integer)" of a compiled model (a ``Solution``)."""
-    columns = list(getattr(sol, "columns", None) or ())
-    rows = getattr(sol, "rows", None) or ()
-    integers = sum(1 for v in columns if v.is_integer())
-    return f"{len(rows):,} rows x {len(columns):,} columns ({integers:,} integer)"
+    columns = getattr(sol, "columns", None)
+    rows = getattr(sol, "rows", None)
+    compiled = getattr(sol, "compiled", None)
+    integers = int(compiled.integer.sum()) if compiled is not None else 0
+    return (f"{len(rows) if rows is not None else 0:,} rows x "
+            f"{len(columns) if columns is not None else 0:,} columns ({integers:,} integer)")
 
 
 def solve_line(sol: Any) -> str:

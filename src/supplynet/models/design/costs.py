@@ -12,6 +12,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.environ import quicksum
 
+from ...arrays import ArrayVar, add_cost
 from .._sets import records
 from .choices import emissions
 from .data import DesignData
@@ -72,9 +73,19 @@ def cost_terms(s: DesignSets, o: DesignOptions) -> dict[str, Linear]:
 
 
 def add_objective(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
-    """min Σ_category cost_terms (money per horizon); each term is a row of the ``costs`` table."""
-    m.total_cost = pyo.Objective(expr=quicksum(t.expr(m) for t in cost_terms(s, o).values()),
-                                 sense=pyo.minimize)
+    """min Σ_category cost_terms (money per horizon); each term is a row of the ``costs`` table.
+    Coefficients on array families (supplynet.arrays) go to the arrays, the rest to Pyomo."""
+    pyomo_terms = []
+    for t in cost_terms(s, o).values():
+        rest = []
+        for name, coef in t.parts:
+            var = getattr(m, name)
+            if isinstance(var, ArrayVar):
+                add_cost(var, coef)
+            else:
+                rest.append((name, coef))
+        pyomo_terms.append(Linear(t.const, rest).expr(m))
+    m.total_cost = pyo.Objective(expr=quicksum(pyomo_terms), sense=pyo.minimize)
 
 
 def cost_table(s: DesignSets, o: DesignOptions, values: dict[str, np.ndarray]) -> pd.DataFrame:

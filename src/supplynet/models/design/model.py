@@ -14,6 +14,7 @@ from ...network import Network
 from ...options import SolveOptions
 from ...solve import Deadline
 from .._sets import Built, records
+from . import arrays as da
 from . import choices as ch
 from . import constraints as dc
 from . import covers
@@ -155,21 +156,23 @@ def build(net: Network, o: DesignOptions, so: SolveOptions | None = None,
     s = design_sets(d, o, price, co2_cap(net, o), red)
     m = pyo.ConcreteModel(name=f"design_{net.name}")
     with PauseGC():
-        dc.add_variables(m, s, o)
+        # the largest families: arrays (default) or Pyomo components, the same mathematics
+        big = da if o.engine == "arrays" else dc
+        big.add_variables(m, s, o)
         if red is not None:
             for n in red.closed:
                 m.open[n].fix(0)
             for n in red.opened:
                 m.open[n].fix(1)
-        dc.add_flow_balance(m, s, o)
-        dc.add_demand_met(m, s, o)
-        dc.add_supply_capacity(m, s, o)
-        dc.add_supplier_capacity(m, s, o)
-        dc.add_production_capacity(m, s, o)
-        dc.add_throughput_capacity(m, s, o)
-        dc.add_level_choice(m, s, o)
+        big.add_flow_balance(m, s, o)
+        big.add_demand_met(m, s, o)
+        big.add_supply_capacity(m, s, o)
+        big.add_supplier_capacity(m, s, o)
+        big.add_production_capacity(m, s, o)
+        big.add_throughput_capacity(m, s, o)
+        big.add_level_choice(m, s, o)
         if o.linking:
-            dc.add_open_linking(m, s, o)
+            big.add_open_linking(m, s, o)
         if o.capacity_cover:
             dc.add_capacity_cover(m, s, o)
         if o.open_count_cover:

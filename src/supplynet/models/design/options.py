@@ -43,6 +43,12 @@ class DesignOptions:
             or open by a Lagrangian bound against a quick restricted-MIP design before the
             solve (exact; see reduce.py). Other instances are solved as they are.
         extra_constraints: hook ``f(model, net)`` called after the build, before the solve.
+        engine: "arrays" (default) declares the variables and the core families (balances,
+            demand, capacities, level choice, linking) as arrays straight from the index sets
+            (supplynet.arrays; the variables are still ``model.<name>`` for hooks); "pyomo"
+            declares every family as Pyomo components, the readable reference the arrays are
+            tested against (tests/test_engine.py). The stochastic design always uses "pyomo"
+            (it nests one model per scenario as blocks).
     """
 
     soft: bool = False
@@ -70,8 +76,11 @@ class DesignOptions:
     linking: bool = True
     lagrangian_fixing: bool = True
     extra_constraints: Callable | None = None
+    engine: str = "arrays"
 
     def __post_init__(self) -> None:
+        if self.engine not in ("arrays", "pyomo"):
+            raise OptionsError(f"engine must be 'arrays' or 'pyomo', got {self.engine!r}")
         if self.single_sourcing not in (None, "customer", "customer_product"):
             raise OptionsError("single_sourcing must be None, 'customer' or 'customer_product', "
                                f"got {self.single_sourcing!r}")

@@ -164,7 +164,8 @@ def stochastic_design(net: Network, scenarios, probabilities, risk, o: DesignOpt
     """Solve the extensive form; report expected costs, VSS and EVPI (money per horizon). See
     the module docstring. Every solve takes what is left of ``deadline``."""
     scen, p, alpha, weight = _check(scenarios, probabilities, risk)
-    o = dataclasses.replace(o, soft=True, make_or_buy_regret=False)
+    # one Pyomo block per scenario: array families cannot be nested in blocks
+    o = dataclasses.replace(o, soft=True, make_or_buy_regret=False, engine="pyomo")
     nets = scenario_networks(net, scen)
     for _name, n in nets:
         n.validate()
@@ -211,9 +212,7 @@ def stochastic_design(net: Network, scenarios, probabilities, risk, o: DesignOpt
 
 
 def _values(sol, varmap: dict) -> list[float]:
-    col_of = {id(v): i for i, v in enumerate(sol.columns)}
-    return [float(sol.x[col_of[id(v)]]) if id(v) in col_of else float(v.value or 0.0)
-            for v in varmap.values()]
+    return [sol.value(v) for v in varmap.values()]
 
 
 def _solo(net_s: Network, o: DesignOptions, so: SolveOptions, deadline: Deadline) -> float:

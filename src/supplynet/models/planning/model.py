@@ -6,6 +6,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from .._sets import Built
+from . import arrays as pa
 from . import constraints as pc
 from .costs import add_objective
 from .options import PlanOptions
@@ -22,16 +23,18 @@ def build(net, o: PlanOptions | None = None) -> Built:
     with PauseGC():
         s = build_sets(net, o)
         m = pyo.ConcreteModel(name=f"plan {net.name}")
-        pc.add_variables(m, s, o)
-        pc.add_inventory_balance(m, s, o)
-        pc.add_pull_drawdown(m, s, o)
-        pc.add_order_balance(m, s, o)
-        pc.add_late_backlog(m, s, o)
-        pc.add_production_capacity(m, s, o)
-        pc.add_supplier_capacity(m, s, o)
-        pc.add_supply_capacity(m, s, o)
-        pc.add_throughput_capacity(m, s, o)
-        pc.add_lane_capacity(m, s, o)
+        # the largest families: arrays (default) or Pyomo components, the same mathematics
+        big = pa if o.engine == "arrays" else pc
+        big.add_variables(m, s, o)  # with the objective's coefficients when arrays
+        big.add_inventory_balance(m, s, o)
+        big.add_pull_drawdown(m, s, o)
+        big.add_order_balance(m, s, o)
+        big.add_late_backlog(m, s, o)
+        big.add_production_capacity(m, s, o)
+        big.add_supplier_capacity(m, s, o)
+        big.add_supply_capacity(m, s, o)
+        big.add_throughput_capacity(m, s, o)
+        big.add_lane_capacity(m, s, o)
         if o.storage:
             pc.add_storage_capacity(m, s, o)
         if o.setups:
@@ -40,7 +43,7 @@ def build(net, o: PlanOptions | None = None) -> Built:
             if o.lot_sizing_cut_rounds > 0:
                 pc.add_ls_cut(m, s, o)  # empty: rows come from the separation (run.py)
         if o.safety_stock:
-            pc.add_safety_stock(m, s, o)
+            big.add_safety_stock(m, s, o)
         if o.min_fill_rates:
             pc.add_min_fill_rate(m, s, o)
         if len(s.best_effort_unmet):
@@ -49,5 +52,6 @@ def build(net, o: PlanOptions | None = None) -> Built:
             pc.add_commitment_service_level(m, s, o)
         if o.co2 and s.co2_cap is not None:
             pc.add_co2_cap(m, s, o)
-        add_objective(m, s, o)
+        if o.engine == "pyomo":
+            add_objective(m, s, o)
     return Built(m, s)

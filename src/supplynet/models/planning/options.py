@@ -59,6 +59,11 @@ class PlanOptions:
             violated (about 15 on the TTM instances), so the default 50 means "to the end":
             five rounds stopped far short of the (l,S) bound and were slower than both 0 and
             the converged rows. Their time counts like the warm start's.
+        engine: "arrays" (default) declares the largest families (every variable family, the
+            balances, capacities and safety-stock rows) as arrays straight from the index
+            tables (supplynet.arrays; the variables are still ``model.<name>`` for
+            ``extra_constraints``); "pyomo" declares every family as Pyomo components, the
+            readable reference the arrays are tested against (tests/test_engine.py).
     """
 
     setups: bool = False
@@ -79,6 +84,7 @@ class PlanOptions:
     prune_unreachable: bool = False
     tight_setup_big_m: bool = True
     lot_sizing_cut_rounds: int = 50
+    engine: str = "arrays"
 
     def __post_init__(self) -> None:
         if self.backlog not in (None, True, False):
@@ -89,5 +95,7 @@ class PlanOptions:
             raise OptionsError("safety_stock_penalty must be >= 0 (money per unit and period)")
         if not (isinstance(self.lot_sizing_cut_rounds, int) and self.lot_sizing_cut_rounds >= 0):
             raise OptionsError("lot_sizing_cut_rounds must be an integer >= 0 (rounds)")
+        if self.engine not in ("arrays", "pyomo"):
+            raise OptionsError(f"engine must be 'arrays' or 'pyomo', got {self.engine!r}")
         if self.best_effort_penalty is not None and not self.best_effort_penalty >= 0:
             raise OptionsError("best_effort_penalty must be >= 0 (money per unit)")
