@@ -79,7 +79,7 @@ def every_feature() -> sn.Network:
     net.add_production("P", "FG", cost=2.0, capacity_use=1.5, setup_cost=15.0, setup_time=2.0,
                        min_lot=4.0, subcontract_cost=25.0, co2=0.3)
     net.add_customer_class("gold", unmet_penalty=90.0, backlog=True, backlog_cost=3.0)
-    net.add_customer_class("silver", backlog=False)
+    net.add_customer_class("silver", backlog=False, min_fill_rate=0.5)
     net.add_stock("W", "FG", initial=6.0, safety_stock=4.0, target_end=2.0)
     net.add_stock("X", "FG", initial=3.0, mode="pull")
     for t, (a, b) in enumerate([(8, 5), (14, 9), (20, 12), (9, 6)], start=1):
@@ -212,3 +212,25 @@ def test_design_solved_both_ways_agrees(name, net, opts):
     assert ra.status == rb.status == "optimal"
     assert ra.objective == pytest.approx(rb.objective, rel=1e-6)
     assert sorted(ra.facilities.query("open")["node"]) == sorted(rb.facilities.query("open")["node"])
+
+
+def test_design_hook_fixes_an_array_binary():
+    """A hook that opens a facility the free design leaves closed, through m.open[n].fix(1) on
+    the array family: the facility is open, and both engines agree on the (higher) cost."""
+    net = sn.read(INSTANCES / "juice")
+    free = sn.design(net)
+    fac = free.facilities
+    closed = fac[~fac["open"].astype(bool)]["node"].tolist()
+    assert closed, "juice's design leaves some candidate closed"
+    target = closed[0]
+
+    def hook(m, _net):
+        assert target in m.open
+        m.open[target].fix(1)
+
+    ra = sn.design(net, engine="arrays", extra_constraints=hook)
+    rb = sn.design(net, engine="pyomo", extra_constraints=hook)
+    assert ra.status == rb.status == "optimal"
+    assert ra.objective == pytest.approx(rb.objective, rel=1e-6)
+    assert ra.objective > free.objective
+    assert bool(ra.facilities.set_index("node").loc[target, "open"])

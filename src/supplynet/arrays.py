@@ -120,6 +120,11 @@ class ArrayPart:
         return self.by_var.get(id(var))
 
 
+def member_name(var: pyo.Var, key) -> str:
+    """The Pyomo name of ``var[key]`` (as ``VarData.name``), without making the data object."""
+    return var.name + index_repr(key)
+
+
 def part_of(model: pyo.Block) -> ArrayPart | None:
     return model.__dict__.get(PART)
 

@@ -56,11 +56,14 @@ class DesignData:
 
     def capacity(self, n: str) -> float:
         """Horizon capacity of a facility without levels (NaN = unlimited)."""
-        c = self.node.at[n, "capacity"]
+        c = self.node_capacity[n]
         return c * self.T if finite(c) else math.nan
 
     def __post_init__(self) -> None:
         self.level_nodes = set(self.levels["node"].tolist())
+        # per period (NaN = unlimited); a dict: capacity() is asked once per arc end
+        self.node_capacity = dict(zip(self.node.index.tolist(),
+                                      self.node["capacity"].astype(float).tolist(), strict=True))
 
     def has_levels(self, n: str) -> bool:
         return n in self.level_nodes

@@ -9,6 +9,7 @@ import math
 import time
 from typing import Any
 
+from ...arrays import member_name
 from ...network import Network
 from ...options import SolveOptions
 from ...report.progress import solve_line
@@ -38,7 +39,7 @@ def start_of(built: Built, red: Reduction) -> dict[str, float]:
     """The reduction's design as a MIP start {column name: value} for the built model."""
     m, s = built.model, built.sets
     start = {m.open[n].name: red.start_open.get(n, 0.0) for n in s.open_index if not m.open[n].fixed}
-    start.update({m.flow[a].name: red.start_flow.get(a, 0.0) for a in s.arc_list})
+    start.update({member_name(m.flow, a): red.start_flow.get(a, 0.0) for a in s.arc_list})
     return start
 
 

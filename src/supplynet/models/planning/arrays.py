@@ -190,3 +190,31 @@ def add_safety_stock(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
     r = _arange(ss)
     add_rows(m, "safety_stock", _keys(ss, cols), ss["safety_stock"].to_numpy(float), INF,
              [(m.inv, KeyIndex(s.inv, cols).find(ss), r, 1.0), (m.ss_short, r, r, 1.0)])
+
+
+def add_storage_capacity(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
+    """storage_capacity[n,t] (constraints.add_storage_capacity): Σ_p volume[p]·inv[n,p,t]
+    <= storage_capacity[n]  (volume)."""
+    sc, inv = s.storage_cap, s.inv
+    cols = ["node", "period"]
+    volume = inv["product"].map(s.volume).to_numpy(float)
+    add_rows_with_terms(m, "storage_capacity", _keys(sc, cols), -INF,
+                        sc["available"].to_numpy(float),
+                        [(m.inv, _arange(inv), KeyIndex(sc, cols).find(inv), volume)])
+
+
+def add_min_fill_rate(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
+    """min_fill_rate[k] (constraints.add_min_fill_rate): Σ lost + Σ open[T] of class k
+    <= (1 - min_fill_rate[k]) · demand of class k  (units)."""
+    T = s.periods[-1]
+    total = s.orders.groupby("priority")["quantity"].sum().to_dict()
+    req = {k: f for k, f in zip(s.classes["priority"].tolist(),
+                                s.classes["min_fill_rate"].tolist(), strict=True)
+           if f > 0 and total.get(k, 0.0) > 0}
+    keys = list(req)
+    rows = KeyIndex(pd.DataFrame({"priority": keys}), ["priority"])
+    last = np.flatnonzero(s.open["period"].to_numpy() == T)
+    terms = [(m.lost, _arange(s.lost), rows.find(s.lost), 1.0),
+             (m.open, last, rows.find(s.open.iloc[last]), 1.0)]
+    add_rows_with_terms(m, "min_fill_rate", keys, -INF,
+                        np.array([(1.0 - req[k]) * total[k] for k in keys], dtype=float), terms)

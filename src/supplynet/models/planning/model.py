@@ -36,7 +36,7 @@ def build(net, o: PlanOptions | None = None) -> Built:
         big.add_throughput_capacity(m, s, o)
         big.add_lane_capacity(m, s, o)
         if o.storage:
-            pc.add_storage_capacity(m, s, o)
+            big.add_storage_capacity(m, s, o)
         if o.setups:
             pc.add_setup_forcing(m, s, o)
             pc.add_min_lot(m, s, o)
@@ -45,7 +45,7 @@ def build(net, o: PlanOptions | None = None) -> Built:
         if o.safety_stock:
             big.add_safety_stock(m, s, o)
         if o.min_fill_rates:
-            pc.add_min_fill_rate(m, s, o)
+            big.add_min_fill_rate(m, s, o)
         if len(s.best_effort_unmet):
             pc.add_best_effort_link(m, s, o)
         if o.commitment_service_levels and s.commit["floor"].any():
