@@ -130,9 +130,10 @@ def order_rows(net, opts: PlanOptions, bom: dict, order: list[str], periods: lis
         d = {t: (x, q) for t, x, q in series}
         qmax = max(q for _t, _x, q in series)
         first = min((t for t, x, _q in series if x > 0), default=T + 1)
+        notdue_of = _not_due(series, T) if qmax > 0 else None
         for t in periods:
             x, q = d.get(t, (0.0, 0))
-            notdue = sum(y for k, y, qk in series if k <= t < k + qk) if qmax > 0 else 0.0
+            notdue = notdue_of[t] if notdue_of is not None else 0.0
             has_lost = (not backlog) and (x > 0 or (qmax > 0 and t >= first))
             out.append((c, p, t, x, q, pr, backlog, ci["unmet_penalty"],
                         ci["backlog_cost"] if backlog else 0.0, notdue, backlog or qmax > 0,
@@ -142,6 +143,17 @@ def order_rows(net, opts: PlanOptions, bom: dict, order: list[str], periods: lis
                                         "backlog", "penalty", "backlog_cost", "notdue", "has_open",
                                         "has_late", "has_lost"])
     return classes_t, orders, base
+
+
+def _not_due(series: list[tuple[int, float, int]], T: int) -> list[float]:
+    """notdue[t] = sum of the demand y of period k with k <= t < k + quoted lead time q, for
+    t = 0..T (units); each demand added to the q periods it is open but not due, in period
+    order (the same sums, term by term, as summing per t)."""
+    out = [0.0] * (T + 1)
+    for k, y, q in series:
+        for t in range(max(k, 0), min(k + q, T + 1)):
+            out[t] += y
+    return out
 
 
 def requirements(orders: pd.DataFrame, balance: pd.DataFrame, bom, order, periods

@@ -202,7 +202,9 @@ def build_sets(net, opts: PlanOptions) -> PlanSets:
     volume = dict(zip(prods["id"].tolist(), prods["volume"].tolist(), strict=True))
     rate = holding_rates(net)
 
-    def fac(el: str, t) -> np.ndarray:
+    def fac(el: list, t: list) -> np.ndarray:
+        if not factor:  # no outages: every capacity at full
+            return np.ones(len(el))
         return np.array([factor.get((e, int(s)), 1.0) for e, s in zip(el, t, strict=True)])
 
     # production: make[i,p,t] for t + lead_time <= T and plants not down
