@@ -160,9 +160,9 @@ def add_columns(model: pyo.Block, name: str, keys: list[tuple], *, lower=0.0, up
     fam = ColumnFamily(name, keys, _vector(lower, n), _vector(upper, n), _vector(cost, n),
                        integer)
     var = ArrayVar(pyo.SetOf(dict.fromkeys(keys)), dense=False)
-    setattr(model, name, var)
-    var._family = fam
+    var._family = fam  # before it joins the model (Pyomo's debug log prints it on adding)
     fam.var = var
+    setattr(model, name, var)
     part = _part(model)
     part.columns.append(fam)
     part.by_var[id(var)] = fam

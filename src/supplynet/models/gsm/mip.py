@@ -15,18 +15,28 @@ exact when the undirected stage graph is a forest. Thermometers only at the valu
 uses (``gsm_levels.Levels``) give the same LP: the thermometer of any other value equals the next
 level's. After fixing this takes the rows and thermometers from one per stage and value in
 the whole range to a few per stage.
+
+The functions below are the readable Pyomo reference; ``build`` declares the same families as
+arrays by default (``mip_arrays``, supplynet.arrays: same names, keys, bounds and rows, the
+objective as the w columns' costs), ``engine="pyomo"`` as the Pyomo components here.
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from ...errors import OptionsError
 from .._sets import Built
+from . import mip_arrays
 from .graph import StageData, inbound_times
 from .levels import Levels, exact_rows, level_order_rows
 from .pairs import MipIndex, pair_table
+
+ENGINES = ("arrays", "pyomo")
 
 
 def add_variables(m: pyo.ConcreteModel, idx: MipIndex, lev: Levels) -> None:
@@ -123,25 +133,32 @@ def add_objective(m: pyo.ConcreteModel, idx: MipIndex) -> None:
 
 
 def build(data: StageData, core: np.ndarray | None = None, uS: dict | None = None,
-          uSI: dict | None = None, idx: MipIndex | None = None) -> Built:
-    """The Pyomo model of the ``core`` stages (all by default) and its pairs:
+          uSI: dict | None = None, idx: MipIndex | None = None, engine: str = "arrays") -> Built:
+    """The model of the ``core`` stages (all by default) and its pairs:
     ``Built(model, sets)`` with ``sets`` the ``MipIndex`` the w variables are declared over.
 
     ``uS``/``uSI`` are unary costs left by eliminated neighbours (``gsm_dp.fold``); ``idx``
     (default: every admissible pair) may be a subset of the pairs, e.g. after fixing.
+    ``engine``: "arrays" (default) declares every family as arrays (``mip_arrays``; the
+    objective is the w columns' costs, no Pyomo objective), "pyomo" as the Pyomo components of
+    this module (with the sets ``m.X``, ``m.Z``, ``m.P``); both compile to the same model.
     """
+    if engine not in ENGINES:
+        raise OptionsError(f"engine must be 'arrays' or 'pyomo', got {engine!r}")
     core = np.ones(data.n, dtype=bool) if core is None else core
     with PauseGC():
         idx = pair_table(data, core, uS, uSI) if idx is None else idx
         lev = Levels.of(idx)
         m = pyo.ConcreteModel(name=f"gsm {data.name}")
-        add_variables(m, idx, lev)
-        add_outbound_marginal(m, idx, lev)
-        add_inbound_marginal(m, idx, lev)
-        add_service_order(m, data, core, lev)
+        fam = mip_arrays if engine == "arrays" else sys.modules[__name__]  # this module
+        fam.add_variables(m, idx, lev)  # with the objective's costs when arrays
+        fam.add_outbound_marginal(m, idx, lev)
+        fam.add_inbound_marginal(m, idx, lev)
+        fam.add_service_order(m, data, core, lev)
         if (data.exact_si & core).any():
-            add_exact_inbound(m, data, core, lev)
-        add_objective(m, idx)
+            fam.add_exact_inbound(m, data, core, lev)
+        if engine == "pyomo":
+            add_objective(m, idx)
     return Built(m, idx)
 
 
@@ -162,6 +179,6 @@ def start_from(data: StageData, m: pyo.ConcreteModel, S: np.ndarray) -> dict[str
     """{variable name: value} of the thermometers x, z of the model ``m`` (from ``build``) for
     service times S (a MIP start)."""
     SI = inbound_times(data, S)
-    out = {f"x[{k},{v}]": float(S[k] >= v) for k, v in m.X}
-    out.update({f"z[{k},{v}]": float(SI[k] >= v) for k, v in m.Z})
+    out = {f"x[{k},{v}]": float(S[k] >= v) for k, v in m.x.keys()}
+    out.update({f"z[{k},{v}]": float(SI[k] >= v) for k, v in m.z.keys()})
     return out

@@ -23,6 +23,7 @@ from ...errors import OptionsError
 from ...options import SolveOptions, split_options
 from ...results import Result
 from .graph import UNBOUNDED, Optimum, StageData, canonical, infeasibility, prepare, repair
+from .mip import ENGINES
 
 METHODS = ("auto", "mip", "dp")
 
@@ -51,6 +52,10 @@ class GsmOptions:
             what the time limit leaves room for (about 25 000 pairs per second), at most 4
             million. Above it the best solution found is returned with its bound and gap,
             status time_limit.
+        engine: how the pair MIP is built: "arrays" (default) declares its families as arrays
+            straight from the pair and level arrays (supplynet.arrays), "pyomo" as Pyomo
+            components (``gsm.mip``, the readable reference); both give the same model
+            (tests/test_engine_gsm.py).
     """
 
     method: str = "auto"
@@ -61,6 +66,7 @@ class GsmOptions:
     compare_policies: bool = True
     reduce: bool = True
     max_mip_pairs: int | None = None
+    engine: str = "arrays"
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -77,11 +83,15 @@ class GsmOptions:
                                                isinstance(self.max_mip_pairs, int | np.integer)
                                                or self.max_mip_pairs < 0):
             raise OptionsError(f"max_mip_pairs must be a whole number >= 0, got {self.max_mip_pairs!r}")
+        if self.engine not in ENGINES:
+            raise OptionsError(f"engine must be 'arrays' or 'pyomo', got {self.engine!r}")
 
 
 def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions | None = None,
-             reduce: bool = True, max_mip_pairs: int | None = None) -> Optimum:
-    """Optimal outbound service times of ``data`` (status infeasible with reasons if none)."""
+             reduce: bool = True, max_mip_pairs: int | None = None,
+             engine: str = "arrays") -> Optimum:
+    """Optimal outbound service times of ``data`` (status infeasible with reasons if none);
+    ``engine`` builds the pair MIP (``GsmOptions.engine``)."""
     reasons = infeasibility(data)
     if reasons:
         return Optimum("infeasible", message="; ".join(reasons), method=method)
@@ -91,14 +101,14 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
         g = common_unit(data)
         if g > 1:
             return in_common_unit(data, g, lambda sub: optimize(
-                sub, method, solve_options, reduce, max_mip_pairs))
+                sub, method, solve_options, reduce, max_mip_pairs, engine))
     from .serial import is_serial, solve_serial
 
     if method != "mip" and is_serial(data):
         log.info("gsm: %d stages in a serial line: serial DP", data.n)
         return _by_dp(data, solve_serial, "serial DP over extreme-point service times "
                                           "(Simpson 1958)")
-    too_long = _dp_beyond_time_limit(data, solve_options)
+    too_long = _dp_beyond_time_limit(data, solve_options, engine)
     if too_long is not None and (method == "dp" or reduce):
         return too_long
     use_dp = method == "dp" or (method == "auto" and data.is_forest() and not data.exact_si.any())
@@ -118,7 +128,7 @@ def optimize(data: StageData, method: str = "auto", solve_options: SolveOptions 
     log.info("gsm: %d stages, not a forest: the exact MIP pipeline%s", data.n,
              "" if reduce else " without reduction")
     return solve_mip(data, solve_options or SolveOptions(), reduce=reduce,
-                     max_mip_pairs=max_mip_pairs)
+                     max_mip_pairs=max_mip_pairs, engine=engine)
 
 
 def _by_dp(data: StageData, solve, how: str) -> Optimum:
@@ -139,7 +149,8 @@ DP_RATE = 1e8  # (SI, S) evaluations per second of the DP, measured on serial ch
 MAIN_SHARE = 0.85  # of the time limit for the optimal plan when policies are compared too
 
 
-def _dp_beyond_time_limit(data: StageData, solve_options: SolveOptions | None) -> Optimum | None:
+def _dp_beyond_time_limit(data: StageData, solve_options: SolveOptions | None,
+                          engine: str = "arrays") -> Optimum | None:
     """Deep chains make the DP's work sum_k (si_max_k + 1)(s_max_k + 1) explode (a serial line
     of 2000 stages: ~10^11). When it cannot fit in the time limit, return a feasible plan with
     status time_limit instead of overrunning: the optimum of the instance in a coarser time unit
@@ -158,7 +169,7 @@ def _dp_beyond_time_limit(data: StageData, solve_options: SolveOptions | None) -
     log.info("gsm: %s; coarse time units of %d periods", msg, g)
     half = solve_options.replace(time_limit=limit / 2)
     plans = {f"the optimal plan in units of {g} periods, lifted (gsm_coarse)":
-             coarse_plan(data, g, lambda sub: optimize(sub, "auto", half)),
+             coarse_plan(data, g, lambda sub: optimize(sub, "auto", half, engine=engine)),
              "every stage quoting its earliest service time (S = 0)":
              repair(data, np.zeros(data.n, dtype=np.int64))}
     plans = {how: canonical(data, S) for how, S in plans.items() if S is not None}
@@ -187,7 +198,7 @@ def _policy_rows(graph: nx.DiGraph, data: StageData, best: Optimum, opts: GsmOpt
             left = max(0.0, deadline - time.perf_counter())
             own = solve_options.replace(time_limit=max(0.1, left / (len(policies) - i)))
         o = optimize(d, opts.method if opts.method != "dp" or d.is_forest() else "mip",
-                     own, opts.reduce, opts.max_mip_pairs)
+                     own, opts.reduce, opts.max_mip_pairs, opts.engine)
         rows.append((name, o.status, o.objective))
     out = []
     ref = best.objective
@@ -228,8 +239,8 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
         stages: a ``networkx.DiGraph`` of stages (attributes in ``supplynet.models.gsm.graph``)
             or a path readable by ``read_stage_graph``.
         **options: ``GsmOptions`` fields (method, force_buffer, forbid_buffer,
-            max_service_time, include_pipeline, compare_policies, reduce, max_mip_pairs) and ``SolveOptions``
-            fields (time_limit, mip_gap, threads, log, ...).
+            max_service_time, include_pipeline, compare_policies, reduce, max_mip_pairs,
+            engine) and ``SolveOptions`` fields (time_limit, mip_gap, threads, log, ...).
 
     Returns:
         Result(model="gsm") with tables ``stages`` (service times in periods, safety stock in
@@ -253,7 +264,8 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
         share = MAIN_SHARE if opts.compare_policies else 1.0
         main_options = solve_options.replace(time_limit=max(0.1, share * limit - prep))
     log.info("gsm: stage graph of %d stages prepared in %.2f s", data.n, prep)
-    best = optimize(data, opts.method, main_options, opts.reduce, opts.max_mip_pairs)
+    best = optimize(data, opts.method, main_options, opts.reduce, opts.max_mip_pairs,
+                    opts.engine)
     log.info("gsm: %s by %s, safety stock cost %s (money/period; %.2f s)", best.status,
              best.method, "-" if best.objective is None else f"{best.objective:,.6g}",
              time.perf_counter() - t0)

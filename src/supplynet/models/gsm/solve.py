@@ -69,7 +69,7 @@ def mip_pair_limit(clock: Deadline, max_mip_pairs: int | None) -> int:
 
 def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
               direct_pairs: int = 20000, lp_pairs: int = MAX_TABLE_PAIRS,
-              max_mip_pairs: int | None = None) -> Optimum:
+              max_mip_pairs: int | None = None, engine: str = "arrays") -> Optimum:
     """Exact optimum: eliminate by DP, then the pair MIP on the 2-core (see models/buffers.md).
 
     With ``reduce``: (1) ``gsm_dp.fold`` eliminates stages with one neighbour and free stages;
@@ -83,7 +83,8 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
     that cannot be in a solution cheaper than the incumbent; (4) the MIP on the remaining
     pairs, started from the incumbent, if they fit (``mip_pair_limit``); else the incumbent and
     the best bound with status time_limit.
-    Without ``reduce``: the MIP on all pairs.
+    Without ``reduce``: the MIP on all pairs. ``engine``: how the pair MIP is built
+    (``gsm_mip.build``).
     """
     from .dp import Folded, fold
 
@@ -114,7 +115,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
                  n_pairs, clock.elapsed())
         if n_pairs > COARSE_FROM or beyond_lp(n_pairs, clock):
             best, lower, start = _coarse_stage(data, core_data, folded, best, lower, options,
-                                               clock, n_pairs, notes)
+                                               clock, n_pairs, notes, engine)
             log.info("gsm: coarse time units: incumbent %s, bound %s (money/period; %.2f s)",
                      _money(data, best), "-" if lower is None else f"{lower:,.6g}",
                      clock.elapsed())
@@ -152,7 +153,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
                      f"{_limit_words(clock, max_mip_pairs)}")
         log.info("gsm: %s (%.2f s)", notes[-1], clock.elapsed())
         return _stopped(data, best, lower, clock, "; ".join(notes))
-    return _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes)
+    return _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes, engine)
 
 
 def _money(data: StageData, S: np.ndarray | None) -> str:
@@ -244,7 +245,8 @@ def _stopped(data: StageData, best: np.ndarray | None, lower: float | None, cloc
                    build_seconds=clock.elapsed())
 
 
-def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs, notes):
+def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs, notes,
+                  engine="arrays"):
     """Cores too large for the fine LP in the time left (see ``gsm_coarse``): the optimum of the
     instance in units of g periods, lifted, as incumbent (a quarter of the time left). Cores too
     large to list their pairs (above ``MAX_TABLE_PAIRS``) also get the pair LP of coarse
@@ -258,14 +260,15 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
                  f"{n_pairs} service-time pairs: coarse time units first")
     left = clock.left()
     sub_options = options.replace(time_limit=None if left is None else left / 4, mip_start=None)
-    cand = coarse_plan(data, g, lambda sub: solve_mip(sub, sub_options))
+    cand = coarse_plan(data, g, lambda sub: solve_mip(sub, sub_options, engine=engine))
     if cand is not None and (best is None or data.cost_of(cand)[0] < data.cost_of(best)[0]):
         best = cand
         notes.append(f"incumbent from the optimum in units of {g} periods")
     if cand is not None:
         left, radius = clock.left(), int(WINDOW * g)
         found, start = _window_search(data, core_data, folded, cand, radius, options,
-                                      WINDOW_SECONDS if left is None else WINDOW_SHARE * left)
+                                      WINDOW_SECONDS if left is None else WINDOW_SHARE * left,
+                                      engine)
         if data.cost_of(found)[0] < data.cost_of(best)[0]:
             best = found
             notes.append(f"improved within {radius} periods of it")
@@ -279,8 +282,8 @@ def _coarse_stage(data, core_data, folded, best, lower, options, clock, n_pairs,
     return best, bound if lower is None else max(lower, bound), start
 
 
-def _window_search(data, core_data, folded, center, radius: int, options, seconds: float
-                   ) -> tuple[np.ndarray, np.ndarray | None]:
+def _window_search(data, core_data, folded, center, radius: int, options, seconds: float,
+                   engine: str = "arrays") -> tuple[np.ndarray, np.ndarray | None]:
     """Service times at least as good as ``center``, from the pair model restricted to the
     pairs within ``radius`` periods of its (SI_k, S_k) on every core stage (a few hundred
     thousand pairs where the core has tens of millions): bounds with fixing, rounding of the
@@ -310,7 +313,7 @@ def _window_search(data, core_data, folded, center, radius: int, options, second
     if closed(sub, data.cost_of(best)[0], lower) or \
             not _mip_fits(small, folded.core, idx, clock, None):
         return best, lam
-    found = _run_mip(data, small, folded, idx, best, lower, sub, clock, [])
+    found = _run_mip(data, small, folded, idx, best, lower, sub, clock, [], engine)
     if found.S is None or data.cost_of(found.S)[0] >= data.cost_of(best)[0]:
         return best, lam
     return found.S, lam
@@ -354,14 +357,15 @@ def _coarse_bound_step(data, core_data, folded, best, n_pairs, options, seconds,
     return bound
 
 
-def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes) -> Optimum:
+def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes,
+             engine="arrays") -> Optimum:
     core = folded.core
-    built = build(core_data, core, idx=idx)
+    built = build(core_data, core, idx=idx, engine=engine)
     m, idx = built.model, built.sets
     opts = options.replace(mip_start=start_from(core_data, m, best) if best is not None else None)
     if options.time_limit is not None:
         # compiling to standard form happens before HiGHS starts its clock (~10^5 pairs/s)
-        size = _weighted_size(len(m.P), len(m.X) + len(m.Z), len(m.service_order))
+        size = _weighted_size(len(m.w), len(m.x) + len(m.z), len(m.service_order))
         opts = opts.replace(time_limit=max(1.0, clock.left() - size / COMPILE_RATE))
     t1 = time.perf_counter()
     log.info("gsm: pair MIP on %d stages, %d service-time pairs, built in %.2f s",
