@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import math
 import os
 import sys
@@ -28,6 +29,8 @@ from pyomo.common.gc_manager import PauseGC
 from .compile import ColumnSpace, CompiledModel, RowSpace, compile_model
 from .errors import OptionsError, SolveError
 from .options import SolveOptions
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("optimal", "time_limit", "gap_limit", "infeasible", "unbounded", "error")
 # A MIP stopped by HiGHS with a relative gap at or below this is called optimal.
@@ -361,7 +364,26 @@ def solve_compiled(cm: CompiledModel, options: SolveOptions, model: pyo.Concrete
     sol.compiled = cm
     sol.handoff_seconds = t1 - t0
     sol.solve_seconds = t2 - t1
+    if options.mip_start is not None and _start_misread(sol, cm):
+        # HiGHS 1.16 can value a MIP start wrongly in its presolved space ("feasible in the
+        # reduced space: objective value is ..." below its true cost), then prune the whole
+        # tree against that value and call the start optimal: solve again without it.
+        log.info("HiGHS valued the MIP start at %.9g, its cost is %.9g: solving again "
+                 "without the start", sol.objective, float(cm.cost @ sol.x) + cm.offset)
+        left = deadline.left(floor=1.0)
+        again = solve_compiled(cm, options.replace(mip_start=None, time_limit=left), model)
+        again.handoff_seconds += sol.handoff_seconds
+        again.solve_seconds += sol.solve_seconds
+        return again
     return sol
+
+
+def _start_misread(sol: Solution, cm: CompiledModel) -> bool:
+    """Does the objective HiGHS reports differ from the cost of the solution it returns?"""
+    if sol.x is None or sol.objective is None or not sol.is_mip:
+        return False
+    cost = float(cm.cost @ sol.x) + cm.offset
+    return abs(cost - sol.objective) > 1e-7 * max(1.0, abs(cost))
 
 
 def _abandoned(cm: CompiledModel, handoff: float, solve: float) -> Solution:

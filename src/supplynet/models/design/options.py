@@ -43,6 +43,12 @@ class DesignOptions:
             or open by a Lagrangian bound against a quick restricted-MIP design before the
             solve (exact; see reduce.py). Other instances are solved as they are.
         extra_constraints: hook ``f(model, net)`` called after the build, before the solve.
+        plant_probing: settle the plant tier by LP bounds before the MIP (probing.py,
+            models/design.md "Plant probing"): every option of every decided plant (closed,
+            each level) is bounded by an LP, the best options give an incumbent, and options
+            whose bound exceeds it are excluded. None (default) = on models of 2,000 columns
+            or more with at most 32 plant options; True = whenever there are plant options;
+            False = never.
         engine: "arrays" (default) declares the variables and the core families (balances,
             demand, capacities, level choice, linking) as arrays straight from the index sets
             (supplynet.arrays; the variables are still ``model.<name>`` for hooks); "pyomo"
@@ -77,6 +83,7 @@ class DesignOptions:
     lagrangian_fixing: bool = True
     extra_constraints: Callable | None = None
     engine: str = "arrays"
+    plant_probing: bool | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ("arrays", "pyomo"):

@@ -10,14 +10,16 @@ import time
 from typing import Any
 
 from ...arrays import member_name
+from ...compile import compile_model
 from ...network import Network
 from ...options import SolveOptions
 from ...report.progress import solve_line
 from ...results import Result
-from ...solve import Deadline, Solution, solve_model
+from ...solve import Deadline, Solution, solve_compiled, solve_model
 from .._sets import Built, records
 from .model import OutOfTime, Unreachable, build, with_forced_status
 from .options import DesignOptions
+from .probing import probe_and_solve
 from .reduce import Reduction
 from .results import apply_design, make_result
 
@@ -93,10 +95,19 @@ def solve_built(net: Network, o: DesignOptions, so: SolveOptions, deadline: Dead
         run = run.replace(highs_options={**FIXED_HIGHS_OPTIONS, **so.highs_options})
         if so.mip_start is None:
             run = run.replace(mip_start=start_of(built, red))
-    sol = solve_model(built.model, deadline.options(run))
+    t_handoff = time.perf_counter()
+    cm = compile_model(built.model)
+    probed = None
+    if red is None and o.plant_probing is not False:
+        probed = probe_and_solve(built, cm, run, deadline, o.plant_probing)
+    if probed is not None:
+        sol, found = probed
+        sol.solve_seconds = found.seconds
+    else:
+        sol = solve_compiled(cm, deadline.options(run), built.model, t_handoff)
     if log.isEnabledFor(logging.INFO):
         log.info("design: %s", solve_line(sol))
-    note = ""
+    note = probed[1].note() if probed is not None else ""
     if red is not None:
         if certified(sol, red):
             note = red.note()
