@@ -1,24 +1,33 @@
-"""Solve-engine benchmark: supplynet's Pyomo hand-off against highspy fed numpy arrays.
+"""Solve-engine benchmark: supplynet's two ways of building a model against highspy fed arrays.
 
 One multi-period production/distribution LP (plants make products under hour capacity,
 ship to warehouses with a one-period lead time, warehouses serve customers from three
 warehouses each, stock at plants and warehouses, unmet demand penalised) is generated from
-a seed at about 10k, 100k or 1M columns and solved two ways from the same data:
+a seed at about 10k, 100k or 1M columns and solved three ways from the same data:
 
-  (a) engine: a Pyomo model written as DESIGN.md section 5 says (index tables, variables
-      over their tuples, dict data in rules, GC paused) -> supplynet.solve.solve_model
-      (LinearStandardFormCompiler -> one highspy passModel) -> values read by position;
-  (b) highspy: the same matrix assembled with numpy/scipy and passed to highspy directly
-      (the physical limit).
+  (a) pure Pyomo: a Pyomo model written as DESIGN.md section 5 says (index tables,
+      variables over their tuples, dict data in rules, GC paused) ->
+      supplynet.solve.solve_model (LinearStandardFormCompiler -> one highspy passModel) ->
+      values read by position;
+  (b) highspy: the same matrix assembled with numpy/scipy by index arithmetic and passed to
+      highspy directly (the physical limit);
+  (c) supplynet arrays (issue #19): one pandas index table per variable family (key columns
+      plant/warehouse/customer/product/period), ``supplynet.arrays.add_columns`` per family
+      with its costs, ``add_rows`` per constraint family with the row of each term found by
+      key (``KeyIndex(rows_table, cols).find(term_table, cols)``), as the plan model does
+      (models/planning/arrays.py) -> solve_model -> ``Solution.values`` per family.
 
-Both use HiGHS with 1 thread and the interior point solver. Each (size, way) runs in a
-fresh subprocess; peak memory is that process's resource.getrusage ru_maxrss. Library
-imports are done before the clock starts (about 2 s once per process, 1 s of it Pyomo
-resolving its deferred scipy import, which pulls in scipy.stats).
+All use HiGHS with 1 thread and the interior point solver. Each (size, way) runs in a
+fresh subprocess; peak memory is that process's resource.getrusage ru_maxrss ("of it
+imports": ru_maxrss once the imports are done). Library imports are done before the clock
+starts (about 2 s once per process for (a) and (c), 1 s of it Pyomo resolving its deferred
+scipy import, which pulls in scipy.stats).
 
-    python benchmarks/engine_bench.py                 # 10k and 100k
-    python benchmarks/engine_bench.py --sizes 1m      # the 1M case (run alone, load < 1.5)
-    python benchmarks/engine_bench.py --one 100k a    # one run, prints a JSON line
+    python benchmarks/engine_bench.py                         # 10k and 100k
+    python benchmarks/engine_bench.py --sizes 1m              # 1M (run alone, load < 1.5)
+    python benchmarks/engine_bench.py --sizes 1m --skip-pyomo # 1M without way (a)
+    python benchmarks/engine_bench.py --repeat 3              # medians of 3 runs each
+    python benchmarks/engine_bench.py --one 100k c            # one run, prints a JSON line
 """
 
 from __future__ import annotations
@@ -30,8 +39,12 @@ import resource
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # size -> (plants, warehouses, customers, products, periods)
 SIZES = {"10k": (2, 4, 20, 2, 52), "100k": (4, 10, 80, 5, 52), "1m": (6, 25, 430, 10, 52)}
@@ -227,58 +240,205 @@ def run_highspy(g: dict) -> dict:
                 status=h.modelStatusToString(h.getModelStatus()), columns=n, rows=m)
 
 
+# ----------------------------------------------------------------------- (c) supplynet arrays
+def index_tables(g: dict) -> dict[str, pd.DataFrame]:
+    """One index table per variable family, key columns named, in the column order of (b);
+    cost per row where the family's cost varies."""
+    import pandas as pd
+
+    P, W, C, K, T = g["P"], g["W"], g["C"], g["K"], g["T"]
+
+    def grid(**axes: int) -> pd.DataFrame:
+        mesh = np.meshgrid(*(np.arange(n) for n in axes.values()), indexing="ij")
+        return pd.DataFrame({name: a.ravel() for name, a in zip(axes, mesh, strict=True)})
+
+    make = grid(plant=P, product=K, period=T)
+    make["cost"] = g["make_cost"][make["plant"], make["product"]]
+    ship1 = grid(plant=P, warehouse=W, product=K, period=T)
+    ship1["cost"] = g["c1"][ship1["plant"], ship1["warehouse"]]
+    ship2 = grid(customer=C, slot=PER_CUSTOMER, product=K, period=T)
+    ship2["warehouse"] = g["serve"][ship2["customer"], ship2["slot"]]
+    ship2["cost"] = g["c2"][ship2["customer"], ship2["slot"]]
+    unmet = grid(customer=C, product=K, period=T)
+    unmet["demand"] = g["demand"][unmet["customer"], unmet["product"], unmet["period"]]
+    inv_w = grid(warehouse=W, product=K, period=T)
+    inv_w["initial"] = np.where(inv_w["period"] == 0,
+                                g["init_w"][inv_w["warehouse"], inv_w["product"]], 0.0)
+    return dict(make=make, ship1=ship1, inv_p=grid(plant=P, product=K, period=T), inv_w=inv_w,
+                ship2=ship2, unmet=unmet, plant_cap=grid(plant=P, period=T),
+                wh_cap=grid(warehouse=W, period=T))
+
+
+def keys_of(table: pd.DataFrame, cols: list[str]) -> list[tuple]:
+    return list(zip(*(table[c].tolist() for c in cols), strict=True))
+
+
+def shifted(table: pd.DataFrame, cols: list[str], by: int) -> pd.DataFrame:
+    """table[cols] with the period moved by ``by`` (the key of a neighbouring period)."""
+    out = table[cols].copy()
+    out["period"] = out["period"].to_numpy() + by
+    return out
+
+
+def build_arrays_model(g: dict):
+    """The LP as supplynet.arrays families, rows found by key (KeyIndex), as the models do."""
+    import pyomo.environ as pyo
+    from pyomo.common.gc_manager import PauseGC
+
+    from supplynet.arrays import KeyIndex, add_columns, add_rows, add_rows_with_terms
+
+    with PauseGC():
+        t = index_tables(g)
+        m = pyo.ConcreteModel()
+        PKT, WKT, CKT = ["plant", "product", "period"], ["warehouse", "product", "period"], \
+            ["customer", "product", "period"]
+        add_columns(m, "make", keys_of(t["make"], PKT), cost=t["make"]["cost"].to_numpy())
+        add_columns(m, "ship1", keys_of(t["ship1"], ["plant", "warehouse", "product", "period"]),
+                    cost=t["ship1"]["cost"].to_numpy())
+        add_columns(m, "inv_p", keys_of(t["inv_p"], PKT), cost=g["h_p"])
+        add_columns(m, "inv_w", keys_of(t["inv_w"], WKT), cost=g["h_w"])
+        add_columns(m, "ship2", keys_of(t["ship2"], ["customer", "warehouse", "product", "period"]),
+                    cost=t["ship2"]["cost"].to_numpy())
+        add_columns(m, "unmet", keys_of(t["unmet"], CKT), cost=g["penalty"])
+
+        def every(name: str) -> np.ndarray:
+            return np.arange(len(t[name]), dtype=np.int64)
+
+        # plant stock: inv_p[t] - inv_p[t-1] - make[t] + sum_w ship1[t] = 0
+        ip = t["inv_p"]
+        rows = KeyIndex(ip, PKT)
+        add_rows_with_terms(m, "plant_balance", keys_of(ip, PKT), 0.0, 0.0, [
+            (m.inv_p, every("inv_p"), rows.find(ip), 1.0),
+            (m.inv_p, every("inv_p"), rows.find(shifted(ip, PKT, 1)), -1.0),
+            (m.make, every("make"), rows.find(t["make"]), -1.0),
+            (m.ship1, every("ship1"), rows.find(t["ship1"]), 1.0)])
+        # warehouse stock: shipments arrive one period later; initial stock on the right
+        iw = t["inv_w"]
+        rows = KeyIndex(iw, WKT)
+        add_rows_with_terms(m, "wh_balance", keys_of(iw, WKT), iw["initial"].to_numpy(),
+                            iw["initial"].to_numpy(), [
+            (m.inv_w, every("inv_w"), rows.find(iw), 1.0),
+            (m.inv_w, every("inv_w"), rows.find(shifted(iw, WKT, 1)), -1.0),
+            (m.ship1, every("ship1"), rows.find(shifted(t["ship1"], WKT, 1)), -1.0),
+            (m.ship2, every("ship2"), rows.find(t["ship2"]), 1.0)])
+        un = t["unmet"]
+        rows = KeyIndex(un, CKT)
+        add_rows(m, "demand", keys_of(un, CKT), un["demand"].to_numpy(), un["demand"].to_numpy(),
+                 [(m.ship2, every("ship2"), rows.find(t["ship2"]), 1.0),
+                  (m.unmet, every("unmet"), every("unmet"), 1.0)])
+        pc = t["plant_cap"]
+        add_rows(m, "plant_cap", keys_of(pc, ["plant", "period"]), -np.inf, g["cap_p"].ravel(),
+                 [(m.make, every("make"), KeyIndex(pc, ["plant", "period"]).find(t["make"]),
+                   g["use"][t["make"]["plant"], t["make"]["product"]])])
+        wc = t["wh_cap"]
+        add_rows(m, "wh_cap", keys_of(wc, ["warehouse", "period"]), -np.inf, g["cap_w"].ravel(),
+                 [(m.ship2, every("ship2"),
+                   KeyIndex(wc, ["warehouse", "period"]).find(t["ship2"]), 1.0)])
+    return m
+
+
+def run_arrays(g: dict) -> dict:
+    from supplynet.options import SolveOptions
+    from supplynet.solve import solve_model
+
+    t0 = time.perf_counter()
+    m = build_arrays_model(g)
+    t1 = time.perf_counter()
+    sol = solve_model(m, SolveOptions(threads=1, highs_options={"solver": "ipm"}))
+    t2 = time.perf_counter()
+    vals = {name: sol.values(getattr(m, name)) for name in
+            ("make", "ship1", "inv_p", "inv_w", "ship2", "unmet")}
+    t3 = time.perf_counter()
+    ncol = sum(len(v) for v in vals.values())
+    return dict(build=t1 - t0, handoff=sol.handoff_seconds, solve=sol.solve_seconds,
+                extract=t3 - t2, total=t3 - t0, objective=sol.objective, status=sol.status,
+                columns=ncol, rows=len(sol.rows))
+
+
 def warm_imports(way: str) -> float:
     """Import what each way needs before timing (a fresh process pays this once)."""
     t0 = time.perf_counter()
     import highspy  # noqa: F401
     import scipy.sparse  # noqa: F401
 
-    if way == "a":
+    if way in ("a", "c"):
         import pyomo.environ  # noqa: F401
         from pyomo.common.dependencies import scipy as pyomo_scipy
 
         _ = pyomo_scipy.sparse  # resolves Pyomo's deferred scipy import (pulls in scipy.stats)
         import supplynet.solve  # noqa: F401
+    if way == "c":
+        import pandas  # noqa: F401
+
+        import supplynet.arrays  # noqa: F401
     return time.perf_counter() - t0
+
+
+RUNS = {"a": run_engine, "b": run_highspy, "c": run_arrays}
+LABELS = {"b": "(b) highspy arrays", "a": "(a) supplynet, pure Pyomo",
+          "c": "(c) supplynet arrays"}
 
 
 def one(size: str, way: str) -> dict:
     imports = warm_imports(way)
+    imports_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     g = generate(size)
-    res = run_engine(g) if way == "a" else run_highspy(g)
+    res = RUNS[way](g)
     res.update(size=size, way=way, load=os.getloadavg()[0], imports=imports,
+               imports_mb=imports_mb,
                peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
     return res
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The median of each timing and memory figure over repeated runs (others from the first)."""
+    out = dict(runs[0])
+    for key in ("build", "handoff", "solve", "extract", "total", "peak_mb", "imports_mb", "load"):
+        out[key] = float(np.median([r[key] for r in runs]))
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", default=["10k", "100k"], choices=list(SIZES))
+    ap.add_argument("--skip-pyomo", action="store_true",
+                    help="leave out way (a), the pure Pyomo model (slow at 1M)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs per (size, way); the table shows the medians")
     ap.add_argument("--one", nargs=2, metavar=("SIZE", "WAY"))
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one(*args.one)))
         return
+    ways = ("b", "c") if args.skip_pyomo else ("b", "c", "a")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print("| size | columns | rows | way | build s | hand-off s | solve s | extract s | total s "
-          "| peak MB | objective | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| peak MB | of it imports MB | objective | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         res = {}
-        for way in ("b", "a"):
-            out = subprocess.run([sys.executable, __file__, "--one", size, way], check=True,
-                                 capture_output=True, text=True).stdout
-            r = res[way] = json.loads(out.strip().splitlines()[-1])
-            label = "highspy arrays" if way == "b" else "supplynet engine"
-            print(f"| {size} | {r['columns']:,} | {r['rows']:,} | {label} | {r['build']:.2f} | "
-                  f"{r['handoff']:.2f} | {r['solve']:.2f} | {r['extract']:.2f} | {r['total']:.2f} "
-                  f"| {r['peak_mb']:.0f} | {r['objective']:.6g} | {r['load']:.1f} |", flush=True)
-        a, b = res["a"], res["b"]
-        assert abs(a["objective"] - b["objective"]) <= 1e-6 * abs(b["objective"]), "different LPs"
-        print(f"| {size} | | | ratio a/b | {a['build'] / max(b['build'], 1e-9):.1f} | "
-              f"{a['handoff'] / max(b['handoff'], 1e-9):.1f} | {a['solve'] / b['solve']:.2f} | | "
-              f"**{a['total'] / b['total']:.2f}** | **{a['peak_mb'] / b['peak_mb']:.2f}** | | |",
-              flush=True)
+        runs: dict[str, list[dict]] = {way: [] for way in ways}
+        for _ in range(args.repeat):  # interleaved, so that a busy spell hits every way
+            for way in ways:  # each (size, way) in a fresh process: its own peak memory
+                out = subprocess.run([sys.executable, __file__, "--one", size, way], check=True,
+                                     capture_output=True, text=True).stdout
+                runs[way].append(json.loads(out.strip().splitlines()[-1]))
+        for way in ways:
+            r = res[way] = median_run(runs[way])
+            print(f"| {size} | {r['columns']:,} | {r['rows']:,} | {LABELS[way]} | "
+                  f"{r['build']:.2f} | {r['handoff']:.2f} | {r['solve']:.2f} | "
+                  f"{r['extract']:.2f} | {r['total']:.2f} | {r['peak_mb']:.0f} | {r['imports_mb']:.0f} | "
+                  f"{r['objective']:.6g} | {r['load']:.1f} |", flush=True)
+        b = res["b"]
+        for way in ways[1:]:
+            r = res[way]
+            assert abs(r["objective"] - b["objective"]) <= 1e-6 * abs(b["objective"]), \
+                f"way {way} solved a different LP"
+            print(f"| {size} | | | ratio {way}/b | {r['build'] / max(b['build'], 1e-9):.1f} | "
+                  f"{r['handoff'] / max(b['handoff'], 1e-9):.1f} | {r['solve'] / b['solve']:.2f} "
+                  f"| | **{r['total'] / b['total']:.2f}** | **{r['peak_mb'] / b['peak_mb']:.2f}** "
+                  f"| {(r['peak_mb'] - r['imports_mb']) / (b['peak_mb'] - b['imports_mb']):.2f} "
+                  f"above imports | | |", flush=True)
 
 
 if __name__ == "__main__":

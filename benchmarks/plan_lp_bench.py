@@ -1,21 +1,25 @@
-"""Planning LP side by side: sn.plan against HiGHS fed the same matrix (issue #16 item 4).
+"""Planning LP side by side: sn.plan against HiGHS fed the same matrix (issue #16 item 4, #19).
 
 For each case, in one process:
 
-(a) ``sn.plan(net, include_candidates=True, threads=1)`` end to end, with the Result's build,
-    hand-off (compile + passModel) and solve seconds;
+(a) ``sn.plan(net, include_candidates=True, threads=1, engine=...)`` end to end, once per
+    model engine (``"pyomo"``: every family a Pyomo component; ``"arrays"``: the largest
+    families as supplynet.arrays, issue #19), with the Result's build, hand-off (compile +
+    passModel) and solve seconds; the two must reach the same objective;
 (b) the same LP matrix, taken from supplynet's compiled model (``solve.compile_model`` on
-    the built model, saved as .npz outside the timing), fed to a fresh ``highspy.Highs``
+    the built model, saved as .npz outside the timing) and fed to a fresh ``highspy.Highs``
     with the options ``plan`` uses (IPM, presolve on, 1 thread); only passModel + run timed;
 (c) HiGHS alone on that matrix with other settings (crossover off, presolve off, dual
     simplex), each under a time limit so the whole run stays within about 15 minutes.
 
 Instances: ``sn.generate(customers, products, plants, warehouses, periods, seed=3)`` with
 candidate facilities used. The ratio total(a) / total(b) says how much of the plan's time
-is ours (build, compile, hand-off, extraction) rather than the LP's.
+is ours (build, compile, hand-off, extraction) rather than the LP's. One-off imports and
+first-call costs are paid before the clock by a plan of a tiny instance with each engine.
 
     python benchmarks/plan_lp_bench.py                 # both cases, all settings
     python benchmarks/plan_lp_bench.py --no-variants   # (a) and (b) only
+    python benchmarks/plan_lp_bench.py --cases 1 --no-variants   # 100 x 6 x 52 only
 """
 
 from __future__ import annotations
@@ -96,6 +100,16 @@ def presolved_size(path: str) -> tuple[int, int, float]:
     return lp.num_col_, lp.num_row_, time.perf_counter() - t0
 
 
+ENGINES = ("pyomo", "arrays")
+
+
+def warm_up() -> None:
+    """Pay one-off imports and first-call costs (Pyomo's deferred scipy import) untimed."""
+    tiny = sn.generate(customers=3, products=1, plants=1, warehouses=1, periods=3, seed=1)
+    for engine in ENGINES:
+        sn.plan(tiny, threads=1, engine=engine)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-variants", action="store_true")
@@ -103,31 +117,38 @@ def main() -> None:
     args = ap.parse_args()
     cases = [CASES[i] for i in args.cases] if args.cases else CASES
     tmp = tempfile.mkdtemp(prefix="plan_lp_bench_")
-    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    print(f"load average before: {os.getloadavg()[0]:.2f}; HiGHS {highspy.Highs().version()}")
+    warm_up()
     print("| case | columns | rows | nonzeros | presolved cols × rows | run | build s | hand-off s "
           "| solve s | total s | objective | IPM it | crossover it |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for c, p, pl, wh, T in cases:
         label = f"{c} × {p} × {T}"
         net = sn.generate(customers=c, products=p, plants=pl, warehouses=wh, periods=T, seed=3)
-        t0 = time.perf_counter()
-        res = sn.plan(net, include_candidates=True, threads=1)
-        wall = time.perf_counter() - t0
         path = os.path.join(tmp, f"plan_{c}_{p}_{T}.npz")
         size = save_matrix(net, path)
         pc, pr, _ps = presolved_size(path)
         sz = f"{size['columns']:,} | {size['rows']:,} | {size['nonzeros']:,} | {pc:,} × {pr:,}"
-        ta = res.build_seconds + res.handoff_seconds + res.solve_seconds
-        print(f"| {label} | {sz} | (a) sn.plan | {res.build_seconds:.2f} | "
-              f"{res.handoff_seconds:.2f} | {res.solve_seconds:.2f} | {ta:.2f} (wall {wall:.2f}) "
-              f"| {res.objective:.8g} | | |", flush=True)
+        totals = {}
+        for k, engine in enumerate(ENGINES):
+            t0 = time.perf_counter()
+            res = sn.plan(net, include_candidates=True, threads=1, engine=engine)
+            wall = time.perf_counter() - t0
+            ta = res.build_seconds + res.handoff_seconds + res.solve_seconds
+            totals[engine] = (ta, wall, res.objective)
+            print(f"| {label} | {sz if k == 0 else ' | | | '} | (a) sn.plan, engine={engine} | "
+                  f"{res.build_seconds:.2f} | {res.handoff_seconds:.2f} | "
+                  f"{res.solve_seconds:.2f} | {ta:.2f} (wall {wall:.2f}) "
+                  f"| {res.objective:.8g} | | |", flush=True)
+            del res
         b = highs_on(path, {})
         print(f"| {label} | | | | | (b) highspy, same matrix and options | | {b['handoff']:.2f} | "
               f"{b['solve']:.2f} | {b['total']:.2f} | {b['objective']:.8g} | {b['ipm_it']} | "
               f"{b['crossover_it']} |", flush=True)
-        assert abs(res.objective - b["objective"]) <= 1e-6 * abs(b["objective"]), "different LPs"
-        print(f"| {label} | | | | | **ratio (a)/(b)** | | | | **{ta / b['total']:.2f}** "
-              f"(wall {wall / b['total']:.2f}) | | | |", flush=True)
+        for engine, (ta, wall, obj) in totals.items():
+            assert abs(obj - b["objective"]) <= 1e-6 * abs(b["objective"]), "different LPs"
+            print(f"| {label} | | | | | **ratio (a) {engine} / (b)** | | | | "
+                  f"**{ta / b['total']:.2f}** (wall {wall / b['total']:.2f}) | | | |", flush=True)
         if args.no_variants or (c, p, T) != CASES[0][:2] + CASES[0][4:]:
             continue
         for name, settings in VARIANTS.items():
