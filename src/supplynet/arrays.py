@@ -88,9 +88,6 @@ class RowFamily:
     keys_: list
     lower: np.ndarray
     upper: np.ndarray
-    row: np.ndarray  # local row of each term
-    col: np.ndarray  # global column of each term (column family start + position)
-    coef: np.ndarray
     terms: list = field(default_factory=list, repr=False)  # (family, positions, rows, coefs)
     start: int = 0  # first global row, set when compiled
 
@@ -193,8 +190,7 @@ def add_rows(model: pyo.Block, name: str, keys: list, lower, upper,
                                  f"{var.local_name} column or row")
         coef = np.broadcast_to(np.asarray(coef, dtype=float), pos.shape)
         kept.append((var._family, pos, row, coef))
-    fam = RowFamily(name, keys, lo, up, np.zeros(0, np.int64), np.zeros(0, np.int64),
-                    np.zeros(0), kept)
+    fam = RowFamily(name, keys, lo, up, kept)
     object.__setattr__(model, name, fam)
     _part(model).rows.append(fam)
     return fam

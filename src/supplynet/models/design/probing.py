@@ -114,7 +114,7 @@ def plant_options(built: Built, cm: CompiledModel) -> list[PlantOption]:
     return out
 
 
-def applies(built: Built, cm: CompiledModel, options: list[PlantOption], setting) -> bool:
+def applies(cm: CompiledModel, options: list[PlantOption], setting) -> bool:
     """Probing runs when asked (True), or by default (None) on models of MIN_COLUMNS columns
     or more; never without plant decisions or with more than MAX_OPTIONS options."""
     if setting is False or not options or len(options) > MAX_OPTIONS or not cm.integer.any():
@@ -287,7 +287,7 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
     """Probe the plant options and solve the design as the module docstring says; None when
     probing does not apply or does not finish in its share of the time (solve as usual)."""
     options = plant_options(built, cm)
-    if not applies(built, cm, options, setting):
+    if not applies(cm, options, setting):
         return None
     t0 = time.perf_counter()
     left = deadline.left()
