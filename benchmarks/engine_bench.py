@@ -269,8 +269,9 @@ def index_tables(g: dict) -> dict[str, pd.DataFrame]:
                 wh_cap=grid(warehouse=W, period=T))
 
 
-def keys_of(table: pd.DataFrame, cols: list[str]) -> list[tuple]:
-    return list(zip(*(table[c].tolist() for c in cols), strict=True))
+def key_columns(table: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The key columns of an index table: the family keeps them as columns (no tuples)."""
+    return table[cols]
 
 
 def shifted(table: pd.DataFrame, cols: list[str], by: int) -> pd.DataFrame:
@@ -292,14 +293,14 @@ def build_arrays_model(g: dict):
         m = pyo.ConcreteModel()
         PKT, WKT, CKT = ["plant", "product", "period"], ["warehouse", "product", "period"], \
             ["customer", "product", "period"]
-        add_columns(m, "make", keys_of(t["make"], PKT), cost=t["make"]["cost"].to_numpy())
-        add_columns(m, "ship1", keys_of(t["ship1"], ["plant", "warehouse", "product", "period"]),
+        add_columns(m, "make", key_columns(t["make"], PKT), cost=t["make"]["cost"].to_numpy())
+        add_columns(m, "ship1", key_columns(t["ship1"], ["plant", "warehouse", "product", "period"]),
                     cost=t["ship1"]["cost"].to_numpy())
-        add_columns(m, "inv_p", keys_of(t["inv_p"], PKT), cost=g["h_p"])
-        add_columns(m, "inv_w", keys_of(t["inv_w"], WKT), cost=g["h_w"])
-        add_columns(m, "ship2", keys_of(t["ship2"], ["customer", "warehouse", "product", "period"]),
+        add_columns(m, "inv_p", key_columns(t["inv_p"], PKT), cost=g["h_p"])
+        add_columns(m, "inv_w", key_columns(t["inv_w"], WKT), cost=g["h_w"])
+        add_columns(m, "ship2", key_columns(t["ship2"], ["customer", "warehouse", "product", "period"]),
                     cost=t["ship2"]["cost"].to_numpy())
-        add_columns(m, "unmet", keys_of(t["unmet"], CKT), cost=g["penalty"])
+        add_columns(m, "unmet", key_columns(t["unmet"], CKT), cost=g["penalty"])
 
         def every(name: str) -> np.ndarray:
             return np.arange(len(t[name]), dtype=np.int64)
@@ -307,7 +308,7 @@ def build_arrays_model(g: dict):
         # plant stock: inv_p[t] - inv_p[t-1] - make[t] + sum_w ship1[t] = 0
         ip = t["inv_p"]
         rows = KeyIndex(ip, PKT)
-        add_rows_with_terms(m, "plant_balance", keys_of(ip, PKT), 0.0, 0.0, [
+        add_rows_with_terms(m, "plant_balance", key_columns(ip, PKT), 0.0, 0.0, [
             (m.inv_p, every("inv_p"), rows.find(ip), 1.0),
             (m.inv_p, every("inv_p"), rows.find(shifted(ip, PKT, 1)), -1.0),
             (m.make, every("make"), rows.find(t["make"]), -1.0),
@@ -315,7 +316,7 @@ def build_arrays_model(g: dict):
         # warehouse stock: shipments arrive one period later; initial stock on the right
         iw = t["inv_w"]
         rows = KeyIndex(iw, WKT)
-        add_rows_with_terms(m, "wh_balance", keys_of(iw, WKT), iw["initial"].to_numpy(),
+        add_rows_with_terms(m, "wh_balance", key_columns(iw, WKT), iw["initial"].to_numpy(),
                             iw["initial"].to_numpy(), [
             (m.inv_w, every("inv_w"), rows.find(iw), 1.0),
             (m.inv_w, every("inv_w"), rows.find(shifted(iw, WKT, 1)), -1.0),
@@ -323,15 +324,15 @@ def build_arrays_model(g: dict):
             (m.ship2, every("ship2"), rows.find(t["ship2"]), 1.0)])
         un = t["unmet"]
         rows = KeyIndex(un, CKT)
-        add_rows(m, "demand", keys_of(un, CKT), un["demand"].to_numpy(), un["demand"].to_numpy(),
+        add_rows(m, "demand", key_columns(un, CKT), un["demand"].to_numpy(), un["demand"].to_numpy(),
                  [(m.ship2, every("ship2"), rows.find(t["ship2"]), 1.0),
                   (m.unmet, every("unmet"), every("unmet"), 1.0)])
         pc = t["plant_cap"]
-        add_rows(m, "plant_cap", keys_of(pc, ["plant", "period"]), -np.inf, g["cap_p"].ravel(),
+        add_rows(m, "plant_cap", key_columns(pc, ["plant", "period"]), -np.inf, g["cap_p"].ravel(),
                  [(m.make, every("make"), KeyIndex(pc, ["plant", "period"]).find(t["make"]),
                    g["use"][t["make"]["plant"], t["make"]["product"]])])
         wc = t["wh_cap"]
-        add_rows(m, "wh_cap", keys_of(wc, ["warehouse", "period"]), -np.inf, g["cap_w"].ravel(),
+        add_rows(m, "wh_cap", key_columns(wc, ["warehouse", "period"]), -np.inf, g["cap_w"].ravel(),
                  [(m.ship2, every("ship2"),
                    KeyIndex(wc, ["warehouse", "period"]).find(t["ship2"]), 1.0)])
     return m

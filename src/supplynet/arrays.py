@@ -12,6 +12,10 @@ array column of the same key, and bounds or fixings set on it in Pyomo win over 
 
 Column positions: the array families in declaration order, then the columns only Pyomo has.
 Row positions: the array row families in declaration order, then the Pyomo rows.
+
+Memory: a family's keys stay in its index table's columns (``Keys``); Python key tuples and
+the key -> position dict are made only when something asks for a key by value (a touched
+member, ``in``, iteration, names). Term positions are int32.
 """
 
 from __future__ import annotations
@@ -29,6 +33,63 @@ from pyomo.core.base.var import IndexedVar
 from .errors import SupplynetError
 
 PART = "_supplynet_arrays"  # the model attribute holding its ArrayPart
+
+
+INDEX = np.int32  # positions in terms and matrices (HiGHS takes int32 indices)
+
+
+class Keys:
+    """The keys of an array family in position order. Held as the family's index-table
+    columns (a DataFrame) or as a list of tuples; the Python tuples and the key -> position
+    dict are made on first need and the dict is kept (Pyomo's indices: a one-column key is
+    its element)."""
+
+    __slots__ = ("_frame", "_list", "_pos", "_n")
+
+    def __init__(self, keys: pd.DataFrame | Sequence):
+        if isinstance(keys, Keys):
+            self._frame, self._list, self._n = keys._frame, keys._list, keys._n
+        elif isinstance(keys, pd.DataFrame):
+            self._frame, self._list, self._n = keys, None, len(keys)
+        else:
+            self._frame, self._list, self._n = None, _pyomo_keys(list(keys)), len(keys)
+        self._pos: dict | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _tuples(self):
+        if self._list is not None:
+            return iter(self._list)
+        cols = [self._frame.iloc[:, j].tolist() for j in range(self._frame.shape[1])]
+        return iter(cols[0]) if len(cols) == 1 else zip(*cols, strict=True)
+
+    def index(self) -> dict:
+        """{key: position}, made once."""
+        if self._pos is None:
+            self._pos = dict(zip(self._tuples(), range(self._n), strict=True))
+        return self._pos
+
+    def __iter__(self):
+        return iter(self._pos) if self._pos is not None else self._tuples()
+
+    def __contains__(self, key) -> bool:
+        return key in self.index()
+
+    def position(self, key) -> int:
+        return self.index()[key]
+
+    def __getitem__(self, i: int):
+        if self._list is not None:
+            return self._list[i]
+        vals = [self._frame.iloc[i:i + 1, j].tolist()[0] for j in range(self._frame.shape[1])]
+        return vals[0] if len(vals) == 1 else tuple(vals)
+
+    def take(self, mask: np.ndarray) -> Keys:
+        """The keys where ``mask`` is true, in order."""
+        if self._list is not None:
+            return Keys([k for k, u in zip(self._list, mask.tolist(), strict=True) if u])
+        return Keys(self._frame[mask].reset_index(drop=True))
 
 
 class ArrayVar(IndexedVar):
@@ -59,22 +120,19 @@ class ColumnFamily:
     """One array variable family: keys in table order, bounds, objective cost, integrality."""
 
     name: str
-    keys: list[tuple]
+    keys: Keys
     lower: np.ndarray
     upper: np.ndarray
     cost: np.ndarray
     integer: bool
     var: ArrayVar | None = None
     start: int = 0  # first global column, set when compiled
-    _pos: dict | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def position(self, key) -> int:
-        if self._pos is None:
-            self._pos = {k: i for i, k in enumerate(self.keys)}
-        return self._pos[key]
+        return self.keys.position(key)
 
     def names(self) -> list[str]:
         return [self.name + index_repr(k) for k in self.keys]
@@ -85,7 +143,7 @@ class RowFamily:
     """One array constraint family: lower <= sum of its COO terms <= upper, row by row."""
 
     name: str
-    keys_: list
+    keys_: Keys
     lower: np.ndarray
     upper: np.ndarray
     terms: list = field(default_factory=list, repr=False)  # (family, positions, rows, coefs)
@@ -94,7 +152,7 @@ class RowFamily:
     def __len__(self) -> int:
         return len(self.keys_)
 
-    def keys(self) -> list:
+    def keys(self) -> Keys:
         return self.keys_
 
     @property
@@ -147,16 +205,17 @@ def _pyomo_keys(keys: list) -> list:
     return keys
 
 
-def add_columns(model: pyo.Block, name: str, keys: list[tuple], *, lower=0.0, upper=math.inf,
-                cost=0.0, integer: bool = False) -> ArrayVar:
-    """Declare the array variable family ``name`` over ``keys`` (its order is the column
-    order); ``lower``, ``upper``, ``cost`` are scalars or one value per key. The family is
+def add_columns(model: pyo.Block, name: str, keys: pd.DataFrame | Sequence, *, lower=0.0,
+                upper=math.inf, cost=0.0, integer: bool = False) -> ArrayVar:
+    """Declare the array variable family ``name`` over ``keys``: the key columns of its index
+    table (a DataFrame, kept as columns) or a list of tuples; their order is the column
+    order. ``lower``, ``upper``, ``cost`` are scalars or one value per key. The family is
     also ``model.<name>``, an ArrayVar."""
-    keys = _pyomo_keys(keys)
+    keys = Keys(keys)
     n = len(keys)
     fam = ColumnFamily(name, keys, _vector(lower, n), _vector(upper, n), _vector(cost, n),
                        integer)
-    var = ArrayVar(pyo.SetOf(dict.fromkeys(keys)), dense=False)
+    var = ArrayVar(pyo.SetOf(keys), dense=False)
     var._family = fam  # before it joins the model (Pyomo's debug log prints it on adding)
     fam.var = var
     setattr(model, name, var)
@@ -171,20 +230,20 @@ def add_cost(var: ArrayVar, cost: np.ndarray) -> None:
     var._family.cost += np.asarray(cost, dtype=float)
 
 
-def add_rows(model: pyo.Block, name: str, keys: list, lower, upper,
+def add_rows(model: pyo.Block, name: str, keys: pd.DataFrame | Sequence, lower, upper,
              terms: Sequence[tuple[ArrayVar, np.ndarray, np.ndarray, np.ndarray | float]]) -> RowFamily:
     """Declare the array constraint family ``name``: row r reads
     ``lower[r] <= sum over terms (var, position, row, coef) with row == r of coef * var[position]
     <= upper[r]`` (positions in the variable's family, rows local to this family). Rows left
     without any term are kept (they are checked as constants when compiled). The family is also
-    ``model.<name>`` (for duals and marginal values)."""
-    keys = _pyomo_keys(keys)
+    ``model.<name>`` (for duals and marginal values). ``keys`` as for ``add_columns``."""
+    keys = Keys(keys)
     n = len(keys)
     lo, up = _vector(lower, n), _vector(upper, n)
     kept = []
     for var, pos, row, coef in terms:
-        pos = np.asarray(pos, dtype=np.int64)
-        row = np.asarray(row, dtype=np.int64)
+        pos = np.asarray(pos, dtype=INDEX)
+        row = np.asarray(row, dtype=INDEX)
         if len(pos) and (pos.min() < 0 or row.min() < 0):
             raise SupplynetError(f"array family {name}: a term refers to a missing "
                                  f"{var.local_name} column or row")
@@ -196,25 +255,25 @@ def add_rows(model: pyo.Block, name: str, keys: list, lower, upper,
     return fam
 
 
-def add_rows_with_terms(model: pyo.Block, name: str, keys: list, lower, upper,
+def add_rows_with_terms(model: pyo.Block, name: str, keys: pd.DataFrame | Sequence, lower, upper,
                         terms: Sequence[tuple]) -> RowFamily:
     """``add_rows`` without the rows no term falls in (what a Pyomo rule skips with
     ``Constraint.Skip``); terms whose row is -1 (no such row) are dropped first."""
+    keys = Keys(keys)
     n = len(keys)
     kept_terms = []
     for var, pos, row, coef in terms:
-        pos, row = np.asarray(pos, dtype=np.int64), np.asarray(row, dtype=np.int64)
+        pos, row = np.asarray(pos, dtype=INDEX), np.asarray(row, dtype=INDEX)
         coef = np.broadcast_to(np.asarray(coef, dtype=float), pos.shape)
         ok = row >= 0
         kept_terms.append((var, pos[ok], row[ok], coef[ok]))
     used = np.zeros(n, dtype=bool)
     for _v, _pos, row, _c in kept_terms:
         used[row] = True
-    new = np.cumsum(used) - 1
+    new = (np.cumsum(used) - 1).astype(INDEX)
     lower = _vector(lower, n)[used]
     upper = _vector(upper, n)[used]
-    kept = [k for k, u in zip(keys, used.tolist(), strict=True) if u]
-    return add_rows(model, name, kept, lower, upper,
+    return add_rows(model, name, keys.take(used), lower, upper,
                     [(v, p, new[r], c) for v, p, r, c in kept_terms])
 
 

@@ -20,7 +20,7 @@ from pyomo.core.base.component_namer import index_repr
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
 
-from .arrays import ArrayPart, part_of
+from .arrays import INDEX, ArrayPart, part_of
 
 
 class ColumnSpace:
@@ -190,7 +190,7 @@ def _merge(info, part: ArrayPart) -> CompiledModel:
                 upper[i] = math.inf if ub is None else ub
     # the Pyomo columns: array members map to their family column, the rest are appended
     extra: list = []
-    colmap = np.empty(len(info.columns), dtype=np.int64)
+    colmap = np.empty(len(info.columns), dtype=INDEX)
     for j, v in enumerate(info.columns):
         fam = part.family_of(v.parent_component())
         if fam is not None:
@@ -218,13 +218,16 @@ def _merge(info, part: ArrayPart) -> CompiledModel:
         rup.append(f.upper)
         r0 += len(f)
     A_py = info.A.tocoo()
-    rr.append(A_py.row.astype(np.int64) + r0)
+    rr.append(A_py.row.astype(INDEX) + r0)
     cc.append(colmap[A_py.col])
     vv.append(A_py.data)
     lo_py, up_py = _pyomo_row_bounds(info)
     rlo.append(lo_py)
     rup.append(up_py)
     m = r0 + len(info.rows)
+    if max(m, n) >= np.iinfo(INDEX).max:
+        raise OverflowError(f"{m} rows x {n} columns: more than HiGHS's int32 indices hold")
+    # int32 coordinates give an int32 CSC (scipy keeps the index type it is given)
     A = sparse.csc_array((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))),
                          shape=(m, n))
     A.sum_duplicates()

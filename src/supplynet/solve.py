@@ -282,9 +282,10 @@ def run_highs(h: highspy.Highs, time_limit: float | None) -> bool:
 def pass_model(h: highspy.Highs, cm: CompiledModel) -> None:
     A = cm.A
     n, m = len(cm.columns), len(cm.rows)
-    start = A.indptr.astype(np.int32)
-    index = A.indices.astype(np.int32)
-    value = A.data.astype(float)
+    # no copies when the compiled matrix already has int32 indices (compile_model's merge)
+    start = np.asarray(A.indptr, dtype=np.int32)
+    index = np.asarray(A.indices, dtype=np.int32)
+    value = np.asarray(A.data, dtype=float)
     args = (n, m, len(value), 1, 1, cm.offset, cm.cost, cm.col_lower, cm.col_upper,
             cm.row_lower, cm.row_upper, start, index, value)
     integrality = cm.integer.astype(np.int32)

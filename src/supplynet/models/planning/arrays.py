@@ -16,7 +16,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from ...arrays import KeyIndex, add_columns, add_rows, add_rows_with_terms
-from .._sets import records
 from .costs import cost_coefficients
 from .options import PlanOptions
 from .sets import KEYS, PlanSets
@@ -43,7 +42,7 @@ def add_variables(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
         table = getattr(s, fam)
         lo, up = bounds.get(fam, (0.0, INF))
         c = cost.get(fam)
-        add_columns(m, fam, records(table, cols), lower=lo, upper=up,
+        add_columns(m, fam, table[cols], lower=lo, upper=up,
                     cost=0.0 if c is None or not len(c) else c, integer=fam == "setup")
 
 
@@ -63,7 +62,7 @@ def add_inventory_balance(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> 
     inv[n,p,t] - inv[n,p,t-1] - inflows + outflows = initial[n,p] (t = 1)  (units)."""
     bal = s.balance
     cols = ["node", "product", "period"]
-    keys = records(bal, cols)
+    keys = bal[cols]
     sh, mk = s.ship, s.make
 
     rows = KeyIndex(bal, cols)
@@ -97,7 +96,7 @@ def add_pull_drawdown(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None
     inv = s.inv
     cols = KEYS["inv"]
     pull = inv[inv["pull"].to_numpy(bool)]
-    keys = records(pull, cols)
+    keys = pull[cols]
     pos = np.flatnonzero(inv["pull"].to_numpy(bool))
     prev = KeyIndex(inv, cols).find(_shifted(pull, cols, "period", -1))
     r = np.arange(len(pull), dtype=np.int64)
@@ -112,7 +111,7 @@ def add_order_balance(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None
     + open[c,p,t] - open[c,p,t-1] = demand[c,p,t]  (units)."""
     od = s.orders
     cols = ["customer", "product", "period"]
-    keys = records(od, cols)
+    keys = od[cols]
     sh = s.ship
     rows = KeyIndex(od, cols)
     terms = [(m.ship, _arange(sh), rows.find(sh, ["destination", "product", "arrival"]), 1.0),
@@ -128,7 +127,7 @@ def add_late_backlog(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
     late = s.late
     cols = KEYS["late"]
     r = _arange(late)
-    add_rows(m, "late_backlog", records(late, cols), -late["notdue"].to_numpy(float), INF,
+    add_rows(m, "late_backlog", late[cols], -late["notdue"].to_numpy(float), INF,
              [(m.late, r, r, 1.0), (m.open, KeyIndex(s.open, cols).find(late), r, -1.0)])
 
 
@@ -137,7 +136,7 @@ def add_production_capacity(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -
     time * setup - overtime <= available  (hours)."""
     pc = s.plant_cap
     cols = ["plant", "period"]
-    keys = records(pc, cols)
+    keys = pc[cols]
     st = s.setup
     timed = np.flatnonzero(st["time"].to_numpy(float) > 0)
     rows = KeyIndex(pc, cols)
@@ -150,7 +149,7 @@ def add_production_capacity(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -
 def _ship_capacity(m: pyo.ConcreteModel, s: PlanSets, name: str, table: pd.DataFrame,
                    cols: list[str], ship_cols: list[str]) -> None:
     """sum of ship[o,d,p,t] whose ship_cols match the row's cols <= available  (units)."""
-    keys = records(table, cols)
+    keys = table[cols]
     terms = [(m.ship, _arange(s.ship), KeyIndex(table, cols).find(s.ship, ship_cols), 1.0)]
     add_rows_with_terms(m, name, keys, -INF, table["available"].to_numpy(float), terms)
 
@@ -184,7 +183,7 @@ def add_safety_stock(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> None:
     ss = s.ss_short
     cols = KEYS["ss_short"]
     r = _arange(ss)
-    add_rows(m, "safety_stock", records(ss, cols), ss["safety_stock"].to_numpy(float), INF,
+    add_rows(m, "safety_stock", ss[cols], ss["safety_stock"].to_numpy(float), INF,
              [(m.inv, KeyIndex(s.inv, cols).find(ss), r, 1.0), (m.ss_short, r, r, 1.0)])
 
 
@@ -194,7 +193,7 @@ def add_storage_capacity(m: pyo.ConcreteModel, s: PlanSets, o: PlanOptions) -> N
     sc, inv = s.storage_cap, s.inv
     cols = ["node", "period"]
     volume = inv["product"].map(s.volume).to_numpy(float)
-    add_rows_with_terms(m, "storage_capacity", records(sc, cols), -INF,
+    add_rows_with_terms(m, "storage_capacity", sc[cols], -INF,
                         sc["available"].to_numpy(float),
                         [(m.inv, _arange(inv), KeyIndex(sc, cols).find(inv), volume)])
 
