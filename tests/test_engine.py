@@ -14,7 +14,7 @@ import pyomo.environ as pyo
 import pytest
 
 import supplynet as sn
-from supplynet.arrays import add_columns, add_rows
+from supplynet.arrays import Keys, add_columns, add_rows, add_rows_with_terms
 from supplynet.models.planning import PlanOptions, build
 from supplynet.solve import compile_model, solve_model
 
@@ -164,6 +164,40 @@ def test_a_small_model_by_hand_merges_arrays_pyomo_and_names():
     assert sol.rows.names() == ["cover[all]", "link"]
     # duals: raising the cover by one costs the cheaper way to cover it, x1 plus y: 5
     assert sol.duals(m.cover).tolist() == pytest.approx([5.0])
+
+
+def test_keys_from_columns_make_tuples_only_when_asked_and_agree_with_a_list():
+    frame = pd.DataFrame({"node": ["W1", "W1", "C7"], "period": [1, 2, 1]})
+    keys = Keys(frame)
+    assert keys._pos is None and len(keys) == 3
+    assert keys[2] == ("C7", 1) and type(keys[2][1]) is int  # Python ints, as Pyomo's names
+    assert keys._pos is None  # one key by position needs no dictionary
+    assert ("W1", 2) in keys and ("W1", 3) not in keys and keys.position(("C7", 1)) == 2
+    assert list(keys) == list(Keys([("W1", 1), ("W1", 2), ("C7", 1)]))
+    assert list(keys.take(np.array([True, False, True]))) == [("W1", 1), ("C7", 1)]
+    one = Keys(frame[["node"]].iloc[:2].assign(node=["a", "b"]))  # one column: its elements
+    assert list(one) == ["a", "b"] and one[1] == "b" and "a" in one
+
+
+def test_a_model_from_key_columns_equals_the_model_from_tuples():
+    """The hand model above with its keys given as table columns: same matrix, names and
+    optimum (8), and only the touched member made; rows without terms are dropped by key."""
+    m = pyo.ConcreteModel()
+    xt = pd.DataFrame({"site": ["a", "b"], "period": [0, 1]})
+    x = add_columns(m, "x", xt, upper=[3.0, np.inf], cost=[1.0, 2.0])
+    rows = pd.DataFrame({"what": ["all", "unused"]})
+    add_rows_with_terms(m, "cover", rows, 4.0, np.inf,
+                        [(x, np.array([0, 1]), np.array([0, 0]), 1.0)])
+    m.y = pyo.Var(domain=pyo.NonNegativeReals)
+    m.link = pyo.Constraint(expr=m.x["b", 1] - m.y <= 0)
+    m.obj = pyo.Objective(expr=3 * m.y)
+    assert len(m.x._data) == 1 and list(m.x.keys()) == [("a", 0), ("b", 1)]
+    sol = solve_model(m)
+    assert sol.objective == pytest.approx(8.0)
+    assert sol.values(m.x).tolist() == pytest.approx([3.0, 1.0])
+    assert sol.columns.names() == ["x[a,0]", "x[b,1]", "y"]
+    assert sol.rows.names() == ["cover[all]", "link"]
+    assert sol.compiled.A.indices.dtype == np.int32
 
 
 def test_unknown_key_on_an_array_family_is_a_clear_error():
