@@ -32,7 +32,7 @@ SEP = "|"
 @dataclass
 class BuffersOptions(GsmOptions):
     """Options of ``buffers``: those of ``supplynet.gsm`` (``GsmOptions``: method,
-    include_pipeline, compare_policies, reduce, max_mip_pairs), with stages named as in a
+    include_pipeline, compare_policies, reduce, max_mip_pairs, engine), with stages named as in a
     Network. force_buffer / forbid_buffer: lists of stages, each a (node, product) tuple, a
     "node|product" string or a node id (all products at that node); max_service_time:
     {stage or node: periods}. Solver options such as time_limit go to SolveOptions.

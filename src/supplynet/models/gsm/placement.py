@@ -49,9 +49,9 @@ class GsmOptions:
         reduce: presolve the MIP (fold pendant trees into their neighbours by DP, drop stages
             whose safety stock costs nothing); off = the plain MIP on the whole graph.
         max_mip_pairs: largest pair MIP to build (service-time pairs after bounding); default:
-            what the time limit leaves room for (about 25 000 pairs per second), at most 4
-            million. Above it the best solution found is returned with its bound and gap,
-            status time_limit.
+            what the time limit leaves room for (about 37 500 pairs per second; 25 000 with the
+            Pyomo engine), at most 4 million. Above it the best solution found is returned
+            with its bound and gap, status time_limit.
         engine: how the pair MIP is built: "arrays" (default) declares its families as arrays
             straight from the pair and level arrays (supplynet.arrays), "pyomo" as Pyomo
             components (``gsm.mip``, the readable reference); both give the same model

@@ -7,8 +7,8 @@ pairs (Lagrangian on large tables, then the LP by column generation), and the pa
 
 The size check keeps the promise of the time limit: the pair table is listed only below
 ``MAX_TABLE_PAIRS``, and the MIP is built only when its pairs fit in the time left (about
-``PAIRS_PER_SECOND`` per second) and under ``max_mip_pairs``. Otherwise the best solution found
-is returned with status ``time_limit``, its lower bound and the gap, and the message says which
+``PAIRS_PER_SECOND`` per second, by engine) and under ``max_mip_pairs``. Otherwise the best
+solution found is returned with status ``time_limit``, its lower bound and the gap, and the message says which
 limit stopped the proof.
 """
 
@@ -30,7 +30,11 @@ from .mip import build, read_service_times, start_from
 from .pairs import MipIndex, count_pairs, pair_table, tightened
 
 DEFAULT_MAX_MIP_PAIRS = 4_000_000  # Pyomo + HiGHS memory stays within a few GB
-PAIRS_PER_SECOND = 25_000  # build + solve rate of the pair MIP measured on gsm_bench cases
+# build + solve rate of the pair MIP, pairs per second: 25,000 measured on gsm_bench cases with
+# the Pyomo build (build + compile alone ~75,000/s); the array build and compile run at
+# 1.3-2 million/s (gsm_generate mixed graphs of 56k-2.4M pairs), which leaves HiGHS's share:
+# 1 / (1/25,000 - 1/75,000) = 37,500
+PAIRS_PER_SECOND = {"arrays": 37_500, "pyomo": 25_000}
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,9 @@ def _table_cap(most: int = 80_000_000, bytes_per_pair: int = 200) -> int:
 
 
 MAX_TABLE_PAIRS = _table_cap()
-COMPILE_RATE = 100_000  # pairs per second of the standard-form compile before HiGHS starts
+# pairs per second of the compile to matrix form before HiGHS starts (measured: Pyomo's
+# standard-form compiler ~150,000/s, the array merge ~7 million/s; kept below both)
+COMPILE_RATE = {"arrays": 2_000_000, "pyomo": 100_000}
 COARSE_PAIRS = 500_000  # pairs of the coarse instance solved for an incumbent (about 10 s)
 COARSE_FIRST_PAIRS = 20_000  # pairs of the first, fastest coarse relaxation (a few seconds)
 COARSE_FROM = MAX_TABLE_PAIRS  # above (or above what the fine LP proves in the time left, or
@@ -58,13 +64,13 @@ WINDOW_SHARE = 0.2  # of the time left for that search (WINDOW_SECONDS without a
 WINDOW_SECONDS = 20.0
 
 
-def mip_pair_limit(clock: Deadline, max_mip_pairs: int | None) -> int:
+def mip_pair_limit(clock: Deadline, max_mip_pairs: int | None, engine: str = "arrays") -> int:
     """Largest pair MIP worth building now: the user's cap, or what the time left allows."""
     if max_mip_pairs is not None:
         return int(max_mip_pairs)
     left = clock.left()
     return DEFAULT_MAX_MIP_PAIRS if left is None else min(
-        DEFAULT_MAX_MIP_PAIRS, int(PAIRS_PER_SECOND * left))
+        DEFAULT_MAX_MIP_PAIRS, int(PAIRS_PER_SECOND[engine] * left))
 
 
 def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
@@ -148,7 +154,7 @@ def solve_mip(data: StageData, options: SolveOptions, reduce: bool = True,
                            f"bounds closed the gap on {int(core.sum())} of {data.n} stages "
                            f"after elimination ({'; '.join(notes)})",
                            build_seconds=clock.elapsed())
-    if best is not None and not _mip_fits(core_data, core, idx, clock, max_mip_pairs):
+    if best is not None and not _mip_fits(core_data, core, idx, clock, max_mip_pairs, engine):
         notes.append(f"the MIP on {len(idx.pair_k)} pairs does not fit "
                      f"{_limit_words(clock, max_mip_pairs)}")
         log.info("gsm: %s (%.2f s)", notes[-1], clock.elapsed())
@@ -182,10 +188,10 @@ def _weighted_size(pairs: int, levels: int, order_rows: int) -> int:
 
 
 def _mip_fits(core_data: StageData, core: np.ndarray, idx: MipIndex, clock: Deadline,
-              max_mip_pairs: int | None) -> bool:
+              max_mip_pairs: int | None, engine: str = "arrays") -> bool:
     """Whether the MIP on the pairs of ``idx`` fits ``mip_pair_limit`` (the pairs alone rule
     out large tables at once: counting the levels of millions of pairs takes seconds)."""
-    limit = mip_pair_limit(clock, max_mip_pairs)
+    limit = mip_pair_limit(clock, max_mip_pairs, engine)
     return len(idx.pair_k) <= limit and _mip_size(core_data, core, idx, max_mip_pairs) <= limit
 
 
@@ -311,7 +317,7 @@ def _window_search(data, core_data, folded, center, radius: int, options, second
     idx, best, lower, small, lam = bound_and_fix(data, core_data, folded, idx, S, sub, clock,
                                                   MAX_TABLE_PAIRS, [])
     if closed(sub, data.cost_of(best)[0], lower) or \
-            not _mip_fits(small, folded.core, idx, clock, None):
+            not _mip_fits(small, folded.core, idx, clock, None, engine):
         return best, lam
     found = _run_mip(data, small, folded, idx, best, lower, sub, clock, [], engine)
     if found.S is None or data.cost_of(found.S)[0] >= data.cost_of(best)[0]:
@@ -364,9 +370,9 @@ def _run_mip(data, core_data, folded, idx, best, lower, options, clock, notes,
     m, idx = built.model, built.sets
     opts = options.replace(mip_start=start_from(core_data, m, best) if best is not None else None)
     if options.time_limit is not None:
-        # compiling to standard form happens before HiGHS starts its clock (~10^5 pairs/s)
+        # compiling to matrix form happens before HiGHS starts its clock
         size = _weighted_size(len(m.w), len(m.x) + len(m.z), len(m.service_order))
-        opts = opts.replace(time_limit=max(1.0, clock.left() - size / COMPILE_RATE))
+        opts = opts.replace(time_limit=max(1.0, clock.left() - size / COMPILE_RATE[engine]))
     t1 = time.perf_counter()
     log.info("gsm: pair MIP on %d stages, %d service-time pairs, built in %.2f s",
              int(core.sum()), len(idx.pair_k), t1 - clock.t0)
