@@ -126,12 +126,13 @@ def build_pyomo(g: dict):
     return m
 
 
-def run_engine(g: dict) -> dict:
+def run_supplynet(g: dict, build) -> dict:
+    """Build with ``build`` (way a or c), solve through supplynet, read every family back."""
     from supplynet.options import SolveOptions
     from supplynet.solve import solve_model
 
     t0 = time.perf_counter()
-    m = build_pyomo(g)
+    m = build(g)
     t1 = time.perf_counter()
     sol = solve_model(m, SolveOptions(threads=1, highs_options={"solver": "ipm"}))
     t2 = time.perf_counter()
@@ -338,24 +339,6 @@ def build_arrays_model(g: dict):
     return m
 
 
-def run_arrays(g: dict) -> dict:
-    from supplynet.options import SolveOptions
-    from supplynet.solve import solve_model
-
-    t0 = time.perf_counter()
-    m = build_arrays_model(g)
-    t1 = time.perf_counter()
-    sol = solve_model(m, SolveOptions(threads=1, highs_options={"solver": "ipm"}))
-    t2 = time.perf_counter()
-    vals = {name: sol.values(getattr(m, name)) for name in
-            ("make", "ship1", "inv_p", "inv_w", "ship2", "unmet")}
-    t3 = time.perf_counter()
-    ncol = sum(len(v) for v in vals.values())
-    return dict(build=t1 - t0, handoff=sol.handoff_seconds, solve=sol.solve_seconds,
-                extract=t3 - t2, total=t3 - t0, objective=sol.objective, status=sol.status,
-                columns=ncol, rows=len(sol.rows))
-
-
 def warm_imports(way: str) -> float:
     """Import what each way needs before timing (a fresh process pays this once)."""
     t0 = time.perf_counter()
@@ -375,7 +358,8 @@ def warm_imports(way: str) -> float:
     return time.perf_counter() - t0
 
 
-RUNS = {"a": run_engine, "b": run_highspy, "c": run_arrays}
+RUNS = {"a": lambda g: run_supplynet(g, build_pyomo), "b": run_highspy,
+        "c": lambda g: run_supplynet(g, build_arrays_model)}
 LABELS = {"b": "(b) highspy arrays", "a": "(a) supplynet, pure Pyomo",
           "c": "(c) supplynet arrays"}
 

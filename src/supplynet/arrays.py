@@ -47,13 +47,15 @@ class Keys:
     __slots__ = ("_frame", "_list", "_pos", "_n")
 
     def __init__(self, keys: pd.DataFrame | Sequence):
-        if isinstance(keys, Keys):
-            self._frame, self._list, self._n = keys._frame, keys._list, keys._n
-        elif isinstance(keys, pd.DataFrame):
+        if isinstance(keys, pd.DataFrame):
             self._frame, self._list, self._n = keys, None, len(keys)
         else:
             self._frame, self._list, self._n = None, _pyomo_keys(list(keys)), len(keys)
         self._pos: dict | None = None
+
+    @classmethod
+    def of(cls, keys: Keys | pd.DataFrame | Sequence) -> Keys:
+        return keys if isinstance(keys, Keys) else cls(keys)
 
     def __len__(self) -> int:
         return self._n
@@ -211,7 +213,7 @@ def add_columns(model: pyo.Block, name: str, keys: pd.DataFrame | Sequence, *, l
     table (a DataFrame, kept as columns) or a list of tuples; their order is the column
     order. ``lower``, ``upper``, ``cost`` are scalars or one value per key. The family is
     also ``model.<name>``, an ArrayVar."""
-    keys = Keys(keys)
+    keys = Keys.of(keys)
     n = len(keys)
     fam = ColumnFamily(name, keys, _vector(lower, n), _vector(upper, n), _vector(cost, n),
                        integer)
@@ -237,7 +239,7 @@ def add_rows(model: pyo.Block, name: str, keys: pd.DataFrame | Sequence, lower, 
     <= upper[r]`` (positions in the variable's family, rows local to this family). Rows left
     without any term are kept (they are checked as constants when compiled). The family is also
     ``model.<name>`` (for duals and marginal values). ``keys`` as for ``add_columns``."""
-    keys = Keys(keys)
+    keys = Keys.of(keys)
     n = len(keys)
     lo, up = _vector(lower, n), _vector(upper, n)
     kept = []
@@ -259,7 +261,7 @@ def add_rows_with_terms(model: pyo.Block, name: str, keys: pd.DataFrame | Sequen
                         terms: Sequence[tuple]) -> RowFamily:
     """``add_rows`` without the rows no term falls in (what a Pyomo rule skips with
     ``Constraint.Skip``); terms whose row is -1 (no such row) are dropped first."""
-    keys = Keys(keys)
+    keys = Keys.of(keys)
     n = len(keys)
     kept_terms = []
     for var, pos, row, coef in terms:

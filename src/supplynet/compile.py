@@ -225,11 +225,12 @@ def _merge(info, part: ArrayPart) -> CompiledModel:
     rlo.append(lo_py)
     rup.append(up_py)
     m = r0 + len(info.rows)
-    if max(m, n) >= np.iinfo(INDEX).max:
-        raise OverflowError(f"{m} rows x {n} columns: more than HiGHS's int32 indices hold")
+    values = np.concatenate(vv)
+    if max(m, n, len(values)) >= np.iinfo(INDEX).max:
+        raise OverflowError(f"{m} rows x {n} columns, {len(values)} nonzeros: more than "
+                            "HiGHS's int32 indices hold")
     # int32 coordinates give an int32 CSC (scipy keeps the index type it is given)
-    A = sparse.csc_array((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))),
-                         shape=(m, n))
+    A = sparse.csc_array((values, (np.concatenate(rr), np.concatenate(cc))), shape=(m, n))
     A.sum_duplicates()
     return CompiledModel(ColumnSpace(part.columns, extra), RowSpace(part.rows, info.rows), cost,
                          offset, np.concatenate([lower, lo_e]), np.concatenate([upper, up_e]),
