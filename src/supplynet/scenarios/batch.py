@@ -13,20 +13,9 @@ On this machine the pools are spawn-based ``ProcessPoolExecutor``s: a script cal
 
 from __future__ import annotations
 
-import ast
-import concurrent.futures as cf
 import logging
-import multiprocessing
-import os
-import signal
-import socket
-import sys
-import threading
 import time
-import traceback
-import warnings
 from collections.abc import Callable, Iterable
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +23,7 @@ import pandas as pd
 
 from ..errors import InstanceError, OptionsError
 from ..options import SOLVE_OPTION_NAMES, SolveOptions
-from ..results import Result
+from .executors import check_main_guard, dispatch, executor_kind
 from .runs import STATUS_COLUMNS, Runs
 from .spec import Scenario, read_scenarios, scenarios_from_list
 from .store import (
@@ -48,6 +37,7 @@ from .store import (
     write_manifest,
     write_scenario,
 )
+from .worker import model_reference, resolve_model, run_scenario
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -56,200 +46,6 @@ __all__ = ["solve_many", "Runs", "load_runs", "run_scenario"]
 
 BASE = "base"
 log = logging.getLogger(__name__)
-_WORKER: dict[str, Any] = {}  # the network of a pool worker, set once by _init_worker
-
-
-# ----------------------------------------------------------------------- the worker side
-def _resolve(model: str | Callable) -> Callable:
-    if callable(model):
-        return model
-    import supplynet
-
-    try:
-        fn = getattr(supplynet, str(model))
-    except (AttributeError, ImportError) as e:
-        raise OptionsError(f"unknown model {model!r} ({e}); give design, plan, buffers or a "
-                           f"function f(net, **options) -> Result") from None
-    if not callable(fn):
-        raise OptionsError(f"supplynet.{model} is not a model function")
-    return fn
-
-
-def _reference(name: str, fn: Callable) -> str | Callable:
-    """The model's name when it is ``supplynet.<name>`` (travels as text), else the function."""
-    import supplynet
-
-    try:
-        same = getattr(supplynet, name) is fn
-    except (AttributeError, ImportError):
-        same = False
-    return name if same else fn
-
-
-def _one_line(e: BaseException) -> str:
-    text = " ".join(str(e).split())
-    text = f"{type(e).__name__}: {text}" if text else type(e).__name__
-    return text if len(text) <= 600 else text[:597] + "..."
-
-
-def run_scenario(model: str | Callable, net, scenario: Scenario, options: dict[str, Any],
-                 model_name: str = "design") -> dict[str, Any]:
-    """Apply ``scenario`` to ``net``, solve ``model`` and return a record (never raises).
-
-    The record: scenario, status, objective, gap, seconds (wall, this function), error
-    (one line, for an exception), message, worker (host:pid), started / finished (epoch
-    seconds), traceback and result (a Result or None).
-    ``net`` None uses the network the pool worker was started with.
-    """
-    t0, started = time.perf_counter(), time.time()
-    rec: dict[str, Any] = {"scenario": scenario.name, "model": model_name,
-                           "worker": f"{socket.gethostname()}:{os.getpid()}", "started": started}
-    try:
-        base = _WORKER["net"] if net is None else net
-        fn = _resolve(model)
-        work = scenario.apply(base, model=model_name)
-        res = fn(work, **options)
-        if not isinstance(res, Result):
-            raise TypeError(f"model {model_name} returned {type(res).__name__}, not a Result")
-        res.solution = None  # free HiGHS's model now; it would not survive pickling anyway
-        rec.update(status=res.status, objective=res.objective, gap=res.gap, error="",
-                   message=res.message, result=res)
-    except Exception as e:  # noqa: BLE001 - one scenario must not stop the batch
-        rec.update(status="error", objective=None, gap=None, error=_one_line(e), message="",
-                   traceback=traceback.format_exc(), result=None)
-    rec["seconds"] = time.perf_counter() - t0
-    rec["finished"] = started + rec["seconds"]
-    return rec
-
-
-def _init_worker(net, model: str | Callable, parent: int) -> None:
-    """Pool initializer: die with the parent, keep the base network, import the model once."""
-    _die_with_parent(parent)
-    _WORKER["net"] = net
-    try:
-        _resolve(model)
-    except Exception:  # noqa: BLE001 - reported per scenario
-        pass
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker never outlives the batch: on Linux the kernel kills it when its parent dies
-    (PR_SET_PDEATHSIG, also for SIGKILL); elsewhere, and as a second guard, a thread checks
-    every second that the parent is still there."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - no libc symbol
-            pass
-    if os.getppid() != parent:  # the parent died before the guard was set
-        os._exit(1)
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _check_main_guard() -> None:
-    """Spawned workers re-import the main script: a solve_many call at its top level, outside
-    ``if __name__ == "__main__":``, would start the batch again in every worker (the batch used
-    to hang at 0 %). Refuse it at once, naming the line."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if main is None or not path or not os.path.exists(path):
-        return  # interactive, notebook or -c: nothing is re-imported
-    spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name.endswith("__main__"):
-        return  # python -m package: spawn does not re-run a package's __main__
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_globals is not vars(main):
-        frame = frame.f_back
-    if frame is None or frame.f_code.co_name != "<module>":
-        return  # called from a function: spawn re-imports the script without calling it
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return
-    line = frame.f_lineno
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and _is_main_test(node.test) and \
-                node.lineno <= line <= (node.end_lineno or node.lineno):
-            return
-    raise OptionsError(f"{path}, line {line}: solve_many with processes is called at the top "
-                       f"level of the script; put it under 'if __name__ == \"__main__\":' (the "
-                       f"worker processes re-import the script), or use executor=None")
-
-
-def _is_main_test(test: ast.expr) -> bool:
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
-            and isinstance(test.ops[0], ast.Eq)):
-        return False
-    sides = [test.left, test.comparators[0]]
-    names = {s.id for s in sides if isinstance(s, ast.Name)}
-    consts = {s.value for s in sides if isinstance(s, ast.Constant)}
-    return names == {"__name__"} and consts == {"__main__"}
-
-
-# ----------------------------------------------------------------------- executors
-def _is_dask_client(x: Any) -> bool:
-    return type(x).__module__.split(".")[0] == "distributed" and hasattr(x, "scatter")
-
-
-def _distributed():
-    try:
-        import distributed
-    except ImportError:
-        raise OptionsError("a Dask executor needs dask.distributed: pip install "
-                           "'supplynet[dask]' (or 'dask[distributed]')") from None
-    return distributed
-
-
-def _process_pool(workers: int, net, model) -> cf.ProcessPoolExecutor:
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_init_worker, initargs=(net, model, os.getpid()))
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _executor_kind(executor: Any) -> str:
-    if executor is None or executor == "serial":
-        return "serial"
-    if isinstance(executor, bool):
-        raise OptionsError("executor must be None, 'processes', a worker count, an Executor, "
-                           "a dask Client or a scheduler address")
-    if isinstance(executor, int):
-        if executor < 1:
-            raise OptionsError(f"executor={executor}: a worker count must be >= 1")
-        return "processes"
-    if isinstance(executor, str):
-        if executor == "processes":
-            return "processes"
-        if executor == "threads":
-            raise OptionsError("solving in threads is not supported (Pyomo and HiGHS are not "
-                               "thread-safe here); use 'processes'")
-        if "://" in executor:
-            return "dask-address"
-        raise OptionsError(f"executor={executor!r}: use None, 'processes', a worker count, an "
-                           f"Executor, a dask Client or an address like 'tcp://host:8786'")
-    if _is_dask_client(executor):
-        return "dask"
-    if isinstance(executor, cf.ThreadPoolExecutor):
-        raise OptionsError("a ThreadPoolExecutor would solve in threads, which is not supported; "
-                           "use a ProcessPoolExecutor (spawn) or 'processes'")
-    if isinstance(executor, cf.Executor):
-        return "executor"
-    raise OptionsError(f"executor of type {type(executor).__name__} is not supported")
 
 
 # ----------------------------------------------------------------------- solve_many
@@ -297,12 +93,12 @@ def solve_many(model: str | Callable, net: Network, scenarios: Iterable | str | 
     row of ``runs.errors``.
     """
     t_start = time.perf_counter()
-    kind = _executor_kind(executor)
+    kind = executor_kind(executor)
     if kind == "processes":
-        _check_main_guard()
-    fn = _resolve(model)
+        check_main_guard()
+    fn = resolve_model(model)
     model_name = model if isinstance(model, str) else getattr(fn, "__name__", "model")
-    model_ref = _reference(model_name, fn)
+    model_ref = model_reference(model_name, fn)
     _check_options(options)
     net.validate()
     scs = _scenario_list(scenarios, net, include_base)
@@ -365,7 +161,7 @@ def solve_many(model: str | Callable, net: Network, scenarios: Iterable | str | 
 
     try:
         if todo:
-            _dispatch(kind, executor, model_ref, model_name, net, todo, options, finish)
+            dispatch(kind, executor, model_ref, model_name, net, todo, options, finish)
     finally:
         if bar is not None:
             bar.close()
@@ -389,115 +185,6 @@ def _bar(total: int, initial: int, desc: str, progress: bool):
     except ImportError:
         from tqdm import tqdm
     return tqdm(total=total, initial=initial, desc=desc, unit="scenario", dynamic_ncols=True)
-
-
-def _dispatch(kind: str, executor, model_ref, model_name: str, net, todo: list[Scenario],
-              options: dict, finish: Callable[[dict], None]) -> None:
-    if kind == "serial":
-        for sc in todo:
-            finish(run_scenario(model_ref, net, sc, options, model_name))
-        return
-    if kind in ("dask", "dask-address"):
-        _dispatch_dask(executor, kind, model_ref, model_name, net, todo, options, finish)
-        return
-    if kind == "processes":
-        workers = _cpu_count() if executor == "processes" else int(executor)
-        _dispatch_pools(workers, model_ref, model_name, net, todo, options, finish)
-        return
-    futures: dict[cf.Future, str] = {}
-    try:
-        for sc in todo:
-            futures[executor.submit(run_scenario, model_ref, net, sc, options, model_name)] = sc.name
-        for fut in cf.as_completed(futures):
-            finish(_collect(fut, futures[fut], model_name))
-    except BaseException:
-        for fut in futures:
-            fut.cancel()
-        raise
-
-
-def _dispatch_pools(workers: int, model_ref, model_name: str, net, todo: list[Scenario],
-                    options: dict, finish: Callable[[dict], None]) -> None:
-    """Solve in spawn pools that survive dead workers. A worker that dies (killed, out of
-    memory) breaks its pool and every scenario still in it; those are solved again in a fresh
-    pool, and if that one breaks too, one at a time, so that only the scenario that kills its
-    worker fails (recorded with the cause) and every other one is solved."""
-    queue, alone = list(todo), False
-    while queue:
-        chunk = queue[:1] if alone else queue
-        pool = _process_pool(max(1, min(workers, len(chunk))), net, model_ref)
-        lost: list[Scenario] = []
-        futures: dict[cf.Future, Scenario] = {}
-        try:
-            for sc in chunk:
-                futures[pool.submit(run_scenario, model_ref, None, sc, options, model_name)] = sc
-            for fut in cf.as_completed(futures):
-                if isinstance(fut.exception(), BrokenProcessPool):
-                    lost.append(futures[fut])
-                else:
-                    finish(_collect(fut, futures[fut].name, model_name))
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        if alone:
-            if lost:
-                finish(_died(lost[0], model_name))
-            queue = queue[1:]
-        else:
-            queue = [sc for sc in chunk if sc in lost]
-            alone = bool(lost)
-
-
-def _died(sc: Scenario, model_name: str) -> dict:
-    error = ("the worker process solving this scenario died (killed, or out of memory); "
-             "the other scenarios were solved in fresh workers")
-    return {"scenario": sc.name, "model": model_name, "status": "error", "objective": None,
-            "gap": None, "seconds": None, "error": error, "message": "", "traceback": "",
-            "result": None}
-
-
-def _collect(fut, name: str, model_name: str) -> dict:
-    """The record of a finished future; a future that failed outside run_scenario (a worker
-    that died, an argument that does not pickle) becomes an error record."""
-    try:
-        return fut.result()
-    except Exception as e:  # noqa: BLE001
-        return {"scenario": name, "model": model_name, "status": "error", "objective": None,
-                "gap": None, "seconds": None, "error": _one_line(e), "message": "",
-                "traceback": "".join(traceback.format_exception(e)), "result": None}
-
-
-def _dispatch_dask(executor, kind: str, model_ref, model_name: str, net, todo: list[Scenario],
-                   options: dict, finish: Callable[[dict], None]) -> None:
-    distributed = _distributed()
-    client = distributed.Client(executor) if kind == "dask-address" else executor
-    futures = []
-    try:
-        nthreads = client.nthreads()
-        if any(n > 1 for n in nthreads.values()):
-            warnings.warn("some Dask workers run more than one thread; HiGHS solves are safest "
-                          "with threads_per_worker=1 (one solve per process)", stacklevel=3)
-        net_future = client.scatter(net, broadcast=True)
-        names = {}
-        for sc in todo:
-            f = client.submit(run_scenario, model_ref, net_future, sc, options, model_name,
-                              pure=False)
-            names[f.key] = sc.name
-            futures.append(f)
-        for fut in distributed.as_completed(futures):
-            rec = _collect(fut, names[fut.key], model_name)
-            fut.release()  # let the worker forget the result
-            finish(rec)
-    except BaseException:
-        if futures:
-            client.cancel(futures)
-        raise
-    finally:
-        if kind == "dask-address":
-            client.close()
 
 
 def load_runs(out: str | Path) -> Runs:

@@ -1,0 +1,120 @@
+"""The worker side of a batch: resolve the model, apply one scenario, solve, never raise.
+
+Runs in the batch's own process (serial), in a spawn pool worker, or on a Dask worker; a
+pool worker keeps the base network it was started with (``init_worker``) and dies with the
+batch's process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import OptionsError
+from ..results import Result
+from .spec import Scenario
+
+_WORKER: dict[str, Any] = {}  # the network of a pool worker, set once by init_worker
+
+
+def resolve_model(model: str | Callable) -> Callable:
+    if callable(model):
+        return model
+    import supplynet
+
+    try:
+        fn = getattr(supplynet, str(model))
+    except (AttributeError, ImportError) as e:
+        raise OptionsError(f"unknown model {model!r} ({e}); give design, plan, buffers or a "
+                           f"function f(net, **options) -> Result") from None
+    if not callable(fn):
+        raise OptionsError(f"supplynet.{model} is not a model function")
+    return fn
+
+
+def model_reference(name: str, fn: Callable) -> str | Callable:
+    """The model's name when it is ``supplynet.<name>`` (travels as text), else the function."""
+    import supplynet
+
+    try:
+        same = getattr(supplynet, name) is fn
+    except (AttributeError, ImportError):
+        same = False
+    return name if same else fn
+
+
+def one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    text = f"{type(e).__name__}: {text}" if text else type(e).__name__
+    return text if len(text) <= 600 else text[:597] + "..."
+
+
+def run_scenario(model: str | Callable, net, scenario: Scenario, options: dict[str, Any],
+                 model_name: str = "design") -> dict[str, Any]:
+    """Apply ``scenario`` to ``net``, solve ``model`` and return a record (never raises).
+
+    The record: scenario, status, objective, gap, seconds (wall, this function), error
+    (one line, for an exception), message, worker (host:pid), started / finished (epoch
+    seconds), traceback and result (a Result or None).
+    ``net`` None uses the network the pool worker was started with.
+    """
+    t0, started = time.perf_counter(), time.time()
+    rec: dict[str, Any] = {"scenario": scenario.name, "model": model_name,
+                           "worker": f"{socket.gethostname()}:{os.getpid()}", "started": started}
+    try:
+        base = _WORKER["net"] if net is None else net
+        fn = resolve_model(model)
+        work = scenario.apply(base, model=model_name)
+        res = fn(work, **options)
+        if not isinstance(res, Result):
+            raise TypeError(f"model {model_name} returned {type(res).__name__}, not a Result")
+        res.solution = None  # free HiGHS's model now; it would not survive pickling anyway
+        rec.update(status=res.status, objective=res.objective, gap=res.gap, error="",
+                   message=res.message, result=res)
+    except Exception as e:  # noqa: BLE001 - one scenario must not stop the batch
+        rec.update(status="error", objective=None, gap=None, error=one_line(e), message="",
+                   traceback=traceback.format_exc(), result=None)
+    rec["seconds"] = time.perf_counter() - t0
+    rec["finished"] = started + rec["seconds"]
+    return rec
+
+
+def init_worker(net, model: str | Callable, parent: int) -> None:
+    """Pool initializer: die with the parent, keep the base network, import the model once."""
+    _die_with_parent(parent)
+    _WORKER["net"] = net
+    try:
+        resolve_model(model)
+    except Exception:  # noqa: BLE001 - reported per scenario
+        pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker never outlives the batch: on Linux the kernel kills it when its parent dies
+    (PR_SET_PDEATHSIG, also for SIGKILL); elsewhere, and as a second guard, a thread checks
+    every second that the parent is still there."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc symbol
+            pass
+    if os.getppid() != parent:  # the parent died before the guard was set
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
