@@ -21,6 +21,7 @@ from shared_data import shared_data
 
 import supplynet as sn
 from supplynet.models.design import DesignOptions
+from supplynet.models.design import lagrangian as dl
 from supplynet.models.design import reduce as dr
 from supplynet.models.design.data import prepare
 
@@ -38,8 +39,8 @@ def test_forced_selection_matches_enumeration(n, k, seed):
                 if sum(y) >= k and cond(y)]
         return min(vals) if vals else math.inf
 
-    assert dr.select_value(g, k) == pytest.approx(best(lambda y: True))
-    fo, fc = dr.forced_values(g, k)
+    assert dl.select_value(g, k) == pytest.approx(best(lambda y: True))
+    fo, fc = dl.forced_values(g, k)
     for i in range(n):
         assert fo[i] == pytest.approx(best(lambda y, i=i: y[i] == 1))
         assert fc[i] == pytest.approx(best(lambda y, i=i: y[i] == 0))
@@ -53,11 +54,11 @@ def test_knapsacks_match_linprog(seed):
     cost = rng.uniform(0, 10, (nf, ni))
     cost[rng.random((nf, ni)) < 0.2] = np.inf
     q = rng.integers(1, 20, ni).astype(float)
-    core = dr.Core(fac=[f"W{i}" for i in range(nf)], items=[("c", str(j)) for j in range(ni)], q=q,
+    core = dl.Core(fac=[f"W{i}" for i in range(nf)], items=[("c", str(j)) for j in range(ni)], q=q,
                    cap=rng.integers(5, 60, nf).astype(float), fixed=np.zeros(nf), const=0.0,
                    cost=cost, source={}, k=1)
     u = rng.uniform(0, 12, ni)
-    got = dr.knapsacks(core, u)
+    got = dl.knapsacks(core, u)
     for i in range(nf):
         ok = np.isfinite(cost[i])
         c = np.where(ok, cost[i] - u, 0.0)

@@ -15,10 +15,11 @@ import pyomo.environ as pyo
 import pytest
 
 import supplynet as sn
+from supplynet.highs import pass_model, quiet_highs
 from supplynet.models.design import DesignOptions, build
 from supplynet.models.design.covers import fixed_production, units_within
 from supplynet.options import SolveOptions
-from supplynet.solve import compile_model, pass_model, quiet_highs, solve_model
+from supplynet.solve import compile_model, solve_model
 
 
 def two_plants() -> sn.Network:

@@ -217,10 +217,11 @@ def test_column_generation_lp_equals_the_relaxed_pyomo_mip():
     solved whole by HiGHS; forced stages of lead time 0 bring the exact-inbound rows."""
     import highspy
 
+    from supplynet.highs import make_highs, pass_model
     from supplynet.models.gsm.lp import lp_bound
     from supplynet.models.gsm.mip import build
     from supplynet.models.gsm.pairs import pair_table
-    from supplynet.solve import compile_model, make_highs, pass_model
+    from supplynet.solve import compile_model
 
     rng = np.random.default_rng(5)
     checked = exact = partial = 0

@@ -155,7 +155,7 @@ def test_a_quiet_sub_solve_first_does_not_break_a_later_solve():
 
     code = (
         "import highspy, numpy as np\n"
-        "from supplynet.solve import quiet_highs, solve_model\n"
+        "from supplynet.highs import quiet_highs\nfrom supplynet.solve import solve_model\n"
         "from supplynet.options import SolveOptions\n"
         "from tests.test_solve import transport_lp\n"
         "h = quiet_highs(2)\n"
@@ -186,7 +186,7 @@ class _StuckHighs:
 def test_watchdog_interrupts_and_then_abandons_a_stuck_solve(monkeypatch):
     import time
 
-    import supplynet.solve as engine
+    import supplynet.highs as engine
 
     monkeypatch.setattr(engine, "WATCHDOG_GRACE", 0.1)
     monkeypatch.setattr(engine, "CANCEL_GRACE", 0.1)
@@ -202,7 +202,7 @@ def test_watchdog_interrupts_and_then_abandons_a_stuck_solve(monkeypatch):
 def test_watchdog_interrupt_keeps_the_incumbent(monkeypatch):
     """HiGHS told of no limit (its own limit is far away) is interrupted by the watchdog; the
     solution is a feasible knapsack with a gap, status time_limit."""
-    import supplynet.solve as engine
+    import supplynet.highs as engine
 
     monkeypatch.setattr(engine, "WATCHDOG_GRACE", 0.0)
     m, w, v = knapsack(n=200)  # takes HiGHS seconds to prove

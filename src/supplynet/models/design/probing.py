@@ -33,8 +33,9 @@ import highspy
 import numpy as np
 
 from ...compile import CompiledModel
+from ...highs import pass_model, quiet_highs
 from ...options import SolveOptions
-from ...solve import Deadline, Solution, pass_model, quiet_highs, solve_compiled
+from ...solve import Deadline, Solution, solve_compiled
 from .._sets import Built
 
 log = logging.getLogger(__name__)

@@ -34,29 +34,16 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from ...solve import Deadline, quiet_highs
+from ...highs import quiet_highs
+from ...solve import Deadline
 from .data import DesignData, finite, min_open_count
+from .lagrangian import Core, forced_values, knapsacks, select_value
 
 MIN_ARCS = 20_000  # below this many arcs the plain solve is already fast
 MAX_DENSE = 20_000_000  # warehouses x demand pairs held as a dense cost matrix
 PROBE_FAILURES = 3  # stop probing after this many probes in a row fix nothing
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Core:
-    """The facility-location core of a design instance (horizon units, money)."""
-
-    fac: list[str]  # decided warehouses serving customers
-    items: list[tuple[str, str]]  # (customer, product) with positive demand
-    q: np.ndarray  # demand of each item
-    cap: np.ndarray  # throughput capacity of each warehouse
-    fixed: np.ndarray  # fixed cost - closing cost (existing warehouses)
-    const: float  # Σ closing costs: paid when every existing warehouse closes
-    cost: np.ndarray  # (warehouse, item) delivered unit cost, inf where no arc
-    source: dict[tuple[int, str], str]  # (warehouse, product) -> cheapest supplier
-    k: int  # fewest warehouses able to carry the demand
 
 
 @dataclass
@@ -144,53 +131,6 @@ def core_of(d: DesignData, o, carbon_price: float) -> Core | None:
     if k > len(fac):
         return None
     return Core(fac, items, q, cap, fixed, float(closing.sum()), cost, source, k)
-
-
-def knapsacks(core: Core, u: np.ndarray) -> np.ndarray:
-    """min Σ_j (c_ij - u_j) x_ij s.t. Σ_j x_ij <= K_i, 0 <= x_ij <= q_j, for every warehouse i."""
-    red = core.cost - u[None, :]
-    order = np.argsort(red, axis=1)
-    r = np.take_along_axis(red, order, axis=1)
-    qs = core.q[order]
-    before = np.cumsum(qs, axis=1) - qs
-    take = np.clip(core.cap[:, None] - before, 0.0, qs)
-    use = r < 0  # only items that pay (never a missing arc: its cost is inf)
-    return (np.where(use, r, 0.0) * np.where(use, take, 0.0)).sum(axis=1)
-
-
-def _select_parts(g: np.ndarray):
-    """g sorted, each warehouse's position in it, prefix sums of g and of min(g, 0)."""
-    order = np.argsort(g, kind="stable")
-    pos = np.empty(len(g), dtype=int)
-    pos[order] = np.arange(len(g))
-    s = g[order]
-    P = np.r_[0.0, np.cumsum(s)]
-    N = np.r_[0.0, np.cumsum(np.minimum(s, 0.0))]
-    return s, pos, P, N
-
-
-def select_value(g: np.ndarray, k: int) -> float:
-    """min Σ_i g_i y_i s.t. Σ_i y_i >= k, y binary."""
-    s = np.sort(g)
-    return float(s[:k].sum() + np.minimum(s[k:], 0.0).sum())
-
-
-def forced_values(g: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(value with warehouse i forced open, value with it forced closed), for every i."""
-    _s, pos, P, N = _select_parts(g)
-    n = len(g)
-    ng = np.minimum(g, 0.0)
-
-    def others(kk: np.ndarray) -> np.ndarray:  # best selection of >= kk among the others
-        kk = np.clip(kk, 0, n - 1)
-        first = np.where(kk <= pos, P[kk], P[np.minimum(kk + 1, n)] - g)
-        neg_first = np.where(kk <= pos, N[kk], N[np.minimum(kk + 1, n)] - ng)
-        return first + (N[n] - ng) - neg_first
-
-    forced_open = g + others(np.full(n, k - 1))
-    # with i closed the others must supply k warehouses: impossible when only n - 1 < k remain
-    forced_closed = others(np.full(n, k)) if k <= n - 1 else np.full(n, np.inf)
-    return forced_open, forced_closed
 
 
 class _Master:

@@ -101,7 +101,7 @@ def lp_bound(data: StageData, core: np.ndarray, idx, start_mask: np.ndarray, opt
     and few order rows bind. The loop ends when no pair prices out and no row is violated, so
     the master's optimum is then the LP's, and its duals (0 on absent rows) are feasible for it.
     """
-    from ...solve import make_highs
+    from ...highs import make_highs
 
     t_end = None if seconds is None else time.perf_counter() + seconds
     lp = master_rows(data, core, idx)
