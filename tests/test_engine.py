@@ -223,6 +223,10 @@ def design_instances():
     yield "generated", sn.generate(customers=15, periods=3, seed=4), {}
     yield "generated_soft_single", sn.generate(customers=10, periods=2, seed=5), {
         "soft": True, "single_sourcing": "customer"}
+    yield "generated_single", sn.generate(customers=12, periods=2, seed=6), {
+        "single_sourcing": "customer"}
+    yield "juice_single_per_product", sn.read(INSTANCES / "juice"), {
+        "single_sourcing": "customer_product"}
 
 
 @pytest.mark.parametrize("name,net,opts", list(design_instances()),

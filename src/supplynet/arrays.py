@@ -87,6 +87,13 @@ class Keys:
         vals = [self._frame.iloc[i:i + 1, j].tolist()[0] for j in range(self._frame.shape[1])]
         return vals[0] if len(vals) == 1 else tuple(vals)
 
+    def at(self, positions: np.ndarray) -> list:
+        """The keys at ``positions``, in that order (one pass over the columns, not one
+        lookup per key)."""
+        if self._list is not None:
+            return [self._list[i] for i in positions.tolist()]
+        return list(Keys(self._frame.iloc[np.asarray(positions)])._tuples())
+
     def take(self, mask: np.ndarray) -> Keys:
         """The keys where ``mask`` is true, in order."""
         if self._list is not None:

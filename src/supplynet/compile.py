@@ -63,6 +63,18 @@ class ColumnSpace:
             out += f.names()
         return out + [v.name for v in self.extra]
 
+    def names_of(self, positions: np.ndarray) -> list[str]:
+        """Names of the columns at ``positions`` (``name`` for many at once)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        out = np.empty(len(positions), dtype=object)
+        for f in self.families:
+            sel = np.flatnonzero((positions >= f.start) & (positions < f.start + len(f)))
+            if len(sel):
+                out[sel] = [f.name + index_repr(k) for k in f.keys.at(positions[sel] - f.start)]
+        for j in np.flatnonzero(positions >= self.n_array).tolist():
+            out[j] = self.extra[int(positions[j]) - self.n_array].name
+        return out.tolist()
+
     def name(self, i: int) -> str:
         if i >= self.n_array:
             return self.extra[i - self.n_array].name

@@ -200,3 +200,28 @@ def add_open_linking(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> N
              [(m.flow, np.array(arc, dtype=np.int64), r, 1.0),
               (m.open, np.array(end, dtype=np.int64), r, -bound)])
 
+
+
+def add_single_sourcing(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
+    """assign, single_source and assign_link (choices.add_single_sourcing):
+    Σ_w assign[c,w] = 1 (<= 1 soft) per customer (or customer-product); flow[w,c,p] -
+    demand[c,p]·assign[c(,p),w] = 0 (<= 0 soft) on every arc into a customer."""
+    d = s.data
+    arcs = d.arcs
+    into = np.flatnonzero(arcs["destination"].map(d.kind).to_numpy() == "customer")
+    group = ["destination", "product"] if o.single_sourcing == "customer_product" else ["destination"]
+    served = arcs.iloc[into][[*group, "origin"]].reset_index(drop=True)
+    choice = served.drop_duplicates().sort_values([*group, "origin"]).reset_index(drop=True)
+    add_columns(m, "assign", choice, upper=1.0, integer=True)
+    customers = choice[group].drop_duplicates().reset_index(drop=True)
+    n = len(choice)
+    add_rows(m, "single_source", customers, -INF if o.soft else 1.0, 1.0,
+             [(m.assign, _arange(n), KeyIndex(customers, group).find(choice), 1.0)])
+    demand = d.demand["quantity"].to_numpy(float)
+    at = KeyIndex(d.demand, ["customer", "product"]).find(arcs.iloc[into], ["destination", "product"])
+    qty = np.where(at >= 0, demand[np.maximum(at, 0)], 0.0)
+    rows = _arange(len(into))
+    # hard mode: the one source carries the whole demand, so the row is an equation
+    add_rows(m, "assign_link", into.tolist(), -INF if o.soft else 0.0, 0.0,
+             [(m.flow, into, rows, 1.0),
+              (m.assign, KeyIndex(choice, [*group, "origin"]).find(served), rows, -qty)])

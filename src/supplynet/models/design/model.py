@@ -185,7 +185,7 @@ def build(net: Network, o: DesignOptions, so: SolveOptions | None = None,
         if o.min_suppliers is not None:
             ch.add_supplier_count(m, s, o)
         if o.single_sourcing:
-            ch.add_single_sourcing(m, s, o)
+            (da if big is da else ch).add_single_sourcing(m, s, o)
         ch.add_lane_capacity(m, s, o)
         if o.lane_fixed_costs:
             ch.add_lane_usage(m, s, o)
