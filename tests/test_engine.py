@@ -198,6 +198,11 @@ def test_a_model_from_key_columns_equals_the_model_from_tuples():
     assert sol.columns.names() == ["x[a,0]", "x[b,1]", "y"]
     assert sol.rows.names() == ["cover[all]", "link"]
     assert sol.compiled.A.indices.dtype == np.int32
+    # names of chosen columns at once, in the order asked, as one at a time
+    assert sol.columns.names_of(np.array([2, 0])) == ["y", "x[a,0]"]
+    assert Keys(xt).at(np.array([1, 1, 0])) == [("b", 1), ("b", 1), ("a", 0)]
+    assert sol.column_values_by_name(integer_only=False) == pytest.approx(
+        {"x[a,0]": 3.0, "x[b,1]": 1.0, "y": 1.0})
 
 
 def test_unknown_key_on_an_array_family_is_a_clear_error():
