@@ -26,6 +26,32 @@ def test_probing_keeps_the_optimum_of_the_plain_mip(seed):
     assert probed.bound <= plain.objective * (1 + 1e-7)
 
 
+@pytest.mark.parametrize("seed", [9, 17])
+def test_probing_that_runs_out_of_time_keeps_its_incumbent_as_the_start(seed, monkeypatch):
+    """The probes never finish (bound_options gives up): the whole MIP is solved from the
+    incumbent instead of being thrown away, and ends at the plain MIP's optimum."""
+    from supplynet.models.design import probing
+
+    net = sn.generate(warehouses=4 + seed % 3, customers=25 + 5 * (seed % 8), products=2,
+                      plants=3 + seed % 2, suppliers=3, periods=3, seed=seed)
+    starts = []
+    solve = probing.solve_compiled
+
+    def spy(cm, so, model, *args):
+        starts.append(so.mip_start)
+        return solve(cm, so, model, *args)
+
+    monkeypatch.setattr(probing, "bound_options", lambda *a, **k: False)
+    monkeypatch.setattr(probing, "solve_compiled", spy)
+    probed = sn.design(net, plant_probing=True, mip_gap=1e-9)
+    monkeypatch.undo()
+    plain = sn.design(net, plant_probing=False, mip_gap=1e-9)
+    assert len(starts) == 2 and starts[1]  # the incumbent's MIP, then the whole MIP from it
+    assert probed.status == plain.status == "optimal"
+    assert probed.objective == pytest.approx(plain.objective, rel=1e-7)
+    assert "probing excluded" not in probed.message
+
+
 def test_exclusions_become_column_bounds():
     """Plant A (open column 0, levels small 1 / large 2): small excluded -> level 1 <= 0;
     closed excluded -> open >= 1. Plant B (open 3, no levels): open excluded -> open <= 0.

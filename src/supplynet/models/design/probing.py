@@ -46,6 +46,9 @@ MIN_COLUMNS = 2000
 MAX_OPTIONS = 32
 # Share of the time left that the relaxation and the probes may take before probing gives up.
 PROBING_SHARE = 0.5
+# Share of the time left that the incumbent's MIP (plants fixed) may take: the probes and the
+# final MIP need the rest.
+INCUMBENT_SHARE = 0.5
 # An option is excluded when its bound exceeds the incumbent by more than this (relative).
 EXCLUDE_TOLERANCE = 1e-7
 
@@ -306,7 +309,10 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
               f"{float(cm.cost @ x0) + cm.offset:.6g}" if start else "infeasible",
               time.perf_counter() - t0)
     fixed = _with_bounds(cm, [o.fix for o in chosen.values()], {}, {})
-    incumbent = solve_compiled(fixed, deadline.options(so.replace(mip_start=start)), built.model)
+    run = deadline.options(so.replace(mip_start=start))
+    if run.time_limit is not None:
+        run = run.replace(time_limit=INCUMBENT_SHARE * run.time_limit)
+    incumbent = solve_compiled(fixed, run, built.model)
     if not incumbent.has_values:
         return None
     ub = incumbent.objective
@@ -315,9 +321,14 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
               time.perf_counter() - t0)
     cutoff = ub + EXCLUDE_TOLERANCE * max(1.0, abs(ub))
     spent = time.perf_counter() - t0
+    start = {cm.columns.name(int(j)): float(incumbent.x[j]) for j in np.flatnonzero(cm.integer)}
     if not bound_options(cm, h, basis, options, cutoff, deadline, budget - spent):
-        log.info("design: plant probing gave up after %.1f s", time.perf_counter() - t0)
-        return None
+        # no exclusions, but the incumbent is a design: the whole MIP starts from it
+        log.info("design: plant probing gave up after %.1f s; the MIP starts from its "
+                 "incumbent %.6g", time.perf_counter() - t0, ub)
+        sol = solve_compiled(cm, deadline.options(so.replace(mip_start=start)), built.model)
+        found.seconds = time.perf_counter() - t0
+        return sol, found
     found.excluded = [o for o in options if o.bound >= cutoff]
     gone = {id(o) for o in found.excluded}
     kept = [o for o in options if id(o) not in gone]
@@ -329,7 +340,6 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
         return incumbent, found
     lower, upper = exclusion_bounds(options, found.excluded)
     rest = _with_bounds(cm, [], lower, upper)
-    start = {cm.columns.name(int(j)): float(incumbent.x[j]) for j in np.flatnonzero(cm.integer)}
     sol = solve_compiled(rest, deadline.options(so.replace(mip_start=start)), built.model)
     found.seconds = time.perf_counter() - t0
     return sol, found
