@@ -3,8 +3,9 @@
 Runs the TTM capacitated lot-sizing files with setup times (read by
 ``supplynet.io.ttm.read_ttm``) that have a published optimum, under several formulation
 settings, each with its own time limit, and prints one markdown table: objective against
-the published optimum, the LP bound before and after the (l,S) rounds, the final bound,
-gap, time and branch-and-bound nodes.
+the published optimum, the LP bound before and after the (l,S) rounds (and after dropping
+the rows slack at the last LP, when the setting does), the (l,S) rows in the MIP, the final
+bound, gap, time and branch-and-bound nodes.
 
 Published optima: Belvaux & Wolsey, "bc-prod: a specialized branch-and-cut system for
 lot-sizing problems", Management Science 46(5), 2000 (CORE DP 2000-39), instances tr6-30,
@@ -30,7 +31,7 @@ import supplynet as sn
 from supplynet.io.ttm import read_ttm
 from supplynet.models.planning import PlanOptions, build
 from supplynet.models.planning import constraints as pc
-from supplynet.models.planning.lotsizing import strengthen
+from supplynet.models.planning.lotsizing import relax, strengthen
 from supplynet.options import SolveOptions
 
 # name: (alias, items, periods, published optimum)
@@ -43,7 +44,8 @@ PUBLISHED = {
 }
 # setting: PlanOptions fields (everything else default)
 CONFIGS = {
-    "default": {},  # (l,S) rounds to the end (lot_sizing_cut_rounds=50) since 2026-12-05
+    "default": {},  # (l,S) rounds to the end, rows slack at the last LP dropped (2026-12-06)
+    "keep_slack_cuts": {"lot_sizing_drop_slack_cuts": False},  # the default of 2026-12-05
     "five_rounds": {"lot_sizing_cut_rounds": 5},  # the default before
     "no_cuts": {"lot_sizing_cut_rounds": 0},
     "plain_big_m": {"tight_setup_big_m": False},
@@ -67,12 +69,16 @@ def find(folder: Path, name: str) -> Path | None:
     return None
 
 
-def lp_bound(net, options: dict) -> float:
-    """The LP relaxation's bound after the (l,S) rounds the setting runs (money)."""
+def lp_bound(net, options: dict) -> tuple[float, int]:
+    """(the LP relaxation's bound after the (l,S) rounds the setting runs, and after it drops
+    the slack rows (money); the number of (l,S) rows left for the MIP)."""
     o = PlanOptions(setups=True, **options)
-    sol, _ = strengthen(build(net, o), o.lot_sizing_cut_rounds, lambda: SolveOptions(),
-                        pc.add_ls_cuts)
-    return float("nan") if sol is None else sol.objective
+    built = build(net, o)
+    sol, rows = strengthen(built, o.lot_sizing_cut_rounds, lambda: SolveOptions(),
+                           pc.add_ls_cuts, o.lot_sizing_drop_slack_cuts)
+    if sol is not None and o.lot_sizing_drop_slack_cuts and rows:
+        sol = relax(built.model, SolveOptions())  # the pruned relaxation
+    return (float("nan") if sol is None or not sol.has_values else sol.objective), rows
 
 
 def nodes(res) -> int | None:
@@ -87,15 +93,15 @@ def run(name: str, path: Path, config: str, time_limit: float) -> dict:
     alias, n, T, best = PUBLISHED[name]
     net = read_ttm(path)
     opts = CONFIGS[config]
-    plain = lp_bound(net, {**opts, "lot_sizing_cut_rounds": 0})
-    root = lp_bound(net, opts)
+    plain, _ = lp_bound(net, {**opts, "lot_sizing_cut_rounds": 0})
+    root, rows = lp_bound(net, opts)
     t0 = time.perf_counter()
     res = sn.plan(net, setups=True, time_limit=time_limit, **opts)
     seconds = time.perf_counter() - t0
     obj = res.objective
     return {"instance": f"{name} ({alias})", "size": f"{n}x{T}", "setting": config,
             "published": best, "objective": obj, "matches": obj is not None and
-            abs(obj - best) <= 1e-6 * best, "lp": plain, "lp_ls": root, "bound": res.bound,
+            abs(obj - best) <= 1e-6 * best, "lp": plain, "lp_ls": root, "rows": rows, "bound": res.bound,
             "gap": res.gap, "status": res.status, "seconds": seconds, "nodes": nodes(res)}
 
 
@@ -118,8 +124,8 @@ def main() -> None:
     if missing:
         print(f"not found in {folder}: {', '.join(missing)}")
     print("| instance | items×periods | setting | published | objective | = published | "
-          "LP bound | LP + (l,S) | final bound | gap | status | s | nodes |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "LP bound | LP + (l,S) | (l,S) rows | final bound | gap | status | s | nodes |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for nm, p in found.items():
         if p is None:
             continue
@@ -127,7 +133,7 @@ def main() -> None:
             r = run(nm, p, cfg, a.time_limit)
             print(f"| {r['instance']} | {r['size']} | {cfg} | {r['published']:,.0f} | "
                   f"{fmt(r['objective'], ',.0f')} | {'yes' if r['matches'] else 'no'} | "
-                  f"{fmt(r['lp'], ',.0f')} | {fmt(r['lp_ls'], ',.0f')} | "
+                  f"{fmt(r['lp'], ',.0f')} | {fmt(r['lp_ls'], ',.0f')} | {r['rows']:,} | "
                   f"{fmt(r['bound'], ',.0f')} | {fmt(None if r['gap'] is None else 100 * r['gap'], '.2f')} % | "
                   f"{r['status']} | {r['seconds']:.1f} | {fmt(r['nodes'], 'd')} |", flush=True)
 

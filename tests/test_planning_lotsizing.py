@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pyomo.environ as pyo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
@@ -155,3 +156,51 @@ def test_big_m_comes_from_capacity_and_remaining_demand():
     # lost sales, quoted lead time 0: production in t can serve demand of periods >= t;
     # hours bound (20 - 4) / 2 = 8 units; remaining demand 12, 7, 7
     assert st_ == {1: 8.0, 2: 7.0, 3: 7.0}
+
+
+# ------------------------------------------- (l,S) rows slack at the last LP dropped
+
+
+def test_dropping_slack_ls_rows_keeps_tight_rows_bound_and_optimum():
+    from pyomo.core.expr.visitor import identify_variables
+
+    from supplynet.models.planning import constraints as pc
+    from supplynet.models.planning.lotsizing import relax, strengthen
+    from supplynet.options import SolveOptions
+
+    # the textbook demand twice: Wagner-Whitin DP (above) for the optimum, cost 0 per unit
+    d = [20, 50, 10, 50, 50, 20, 50, 10, 50, 50]
+    expected = wagner_whitin([float(x) for x in d], 100, 1)
+    net = single_item(d, 100, 1, 0)
+    so = SolveOptions()
+    full = build(net, PlanOptions(setups=True, backlog=False))
+    _sol, every = strengthen(full, 50, lambda: so, pc.add_ls_cuts, drop_slack=False)
+    built = build(net, PlanOptions(setups=True, backlog=False))
+    m = built.model
+    plain = relax(m, so).objective
+    assert plain < expected - 1.0  # the rows have something to add
+    sol, kept = strengthen(built, 50, lambda: so, pc.add_ls_cuts, drop_slack=True)
+    assert kept == len(m.ls_cut) > 0
+    assert kept < every  # some rows were slack at the last relaxation and are gone
+    # every row left is tight at the last relaxation: evaluate each on the model
+    for con in m.ls_cut.values():
+        for v in identify_variables(con.body):
+            v.set_value(sol.value(v), skip_validation=True)  # setups are fractional
+        assert abs(pyo.value(con.body) - pyo.value(con.upper)) <= 1e-6 * max(d) * len(d)
+    # uncapacitated single item: the (l,S) rows give the convex hull, so the LP bound is
+    # the Wagner-Whitin optimum, before and after the slack rows are dropped
+    assert abs(sol.objective - expected) <= 1e-6 * expected
+    assert abs(relax(m, so).objective - expected) <= 1e-6 * expected
+    for drop in (True, False):
+        res = sn.plan(net, setups=True, backlog=False, lot_sizing_drop_slack_cuts=drop)
+        assert res.status == "optimal"
+        assert abs(res.objective - expected) <= 1e-6 * expected
+
+
+def test_drop_slack_cuts_option_is_validated():
+    import pytest
+
+    from supplynet.errors import OptionsError
+
+    with pytest.raises(OptionsError, match="lot_sizing_drop_slack_cuts"):
+        PlanOptions(setups=True, lot_sizing_drop_slack_cuts=1)

@@ -13,7 +13,8 @@ of l, the (l,S) inequality (Barany, Van Roy & Wolsey 1984)
 holds for every l and S within 1..l. ``separate`` finds, for each item and l, the most
 violated S of a relaxation's values (t in S iff make[t] > D(t,l) setup[t]: O(T^2) per
 item); ``strengthen`` solves the LP relaxation, adds the violated inequalities as rows of
-``m.ls_cut`` and solves again, a few rounds.
+``m.ls_cut`` and solves again, a few rounds; ``drop_slack_cuts`` then removes the rows that
+are slack at the last relaxation, so that the MIP's node LPs stay small.
 """
 
 from __future__ import annotations
@@ -138,13 +139,14 @@ def relax(m: pyo.ConcreteModel, so: SolveOptions) -> Solution:
 
 
 def strengthen(built: Built, rounds: int, so_of: Callable[[], SolveOptions],
-               add_cuts: Callable[..., int]) -> tuple[Solution | None, int]:
+               add_cuts: Callable[..., int], drop_slack: bool = False) -> tuple[Solution | None, int]:
     """Solve the relaxation, add its violated (l,S) rows to ``m.ls_cut``, repeat.
 
     ``so_of()`` gives the SolveOptions of the next LP (the time left); ``add_cuts`` is
     ``constraints.add_ls_cuts``. At most ``rounds`` rounds of cuts; stops early when none
-    is violated. Returns (the last relaxation, or None when it has no values; the number
-    of rows added).
+    is violated. With ``drop_slack``, the rows slack at the last relaxation are then
+    deleted (``drop_slack_cuts``). Returns (the last relaxation, or None when it has no
+    values; the number of rows added and kept).
     """
     m, s = built.model, built.sets
     items = ls_items(s) if rounds > 0 else {}
@@ -160,4 +162,38 @@ def strengthen(built: Built, rounds: int, so_of: Callable[[], SolveOptions],
             break
         added += n
         sol = relax(m, so_of())
+    if drop_slack and added and sol.has_values:
+        dropped = drop_slack_cuts(m, items, sol)
+        log.info("plan: (l,S) rows slack at the last LP dropped: %d of %d", dropped, added)
+        added -= dropped
     return (sol if sol.has_values else None), added
+
+
+def cut_slacks(m: pyo.ConcreteModel, items: dict[tuple[str, str], Item],
+               sol: Solution) -> dict[tuple, float]:
+    """{ls_cut key: slack at ``sol`` / max(1, D(1,l))}: right side minus left side of each
+    row, relative to the item's demand of periods 1..l (>= 0 up to solver tolerance)."""
+    make, setup, inv = _values(m, sol)
+    out = {}
+    for key in m.ls_cut.keys():
+        i, p, last, periods = key
+        it = items[(i, p)]
+        S = [int(t) for t in periods.split("+")]
+        room = sum(it.demand(t, last) * setup.get((i, p, t), 0.0) - make.get((i, p, t), 0.0)
+                   for t in S)
+        room += sum(inv.get((n, p, last), 0.0) for n in it.stock_nodes)
+        out[key] = room / max(1.0, it.demand(1, last))
+    return out
+
+
+def drop_slack_cuts(m: pyo.ConcreteModel, items: dict[tuple[str, str], Item],
+                    sol: Solution, tol: float = 1e-6) -> int:
+    """Delete the ``m.ls_cut`` rows whose relative slack (``cut_slacks``) at the relaxation
+    ``sol`` exceeds ``tol``; the rows left are tight at ``sol``, which therefore stays an
+    optimum of the pruned relaxation (same LP bound). Returns the number of rows deleted."""
+    if not hasattr(m, "ls_cut") or not len(m.ls_cut) or not sol.has_values:
+        return 0
+    slack = [k for k, x in cut_slacks(m, items, sol).items() if x > tol]
+    for key in slack:
+        del m.ls_cut[key]
+    return len(slack)

@@ -26,14 +26,17 @@ log = logging.getLogger(__name__)
 
 
 def rounded_start(built: Built, so: SolveOptions, cut_rounds: int = 0,
-                  so_of: Callable[[], SolveOptions] | None = None) -> dict[str, float]:
+                  so_of: Callable[[], SolveOptions] | None = None,
+                  drop_slack_cuts: bool = False) -> dict[str, float]:
     """{setup variable name: 0/1}: 1 where the LP relaxation (setups in [0, 1]) produces.
 
     With ``cut_rounds`` > 0 the relaxation is first strengthened by that many rounds of
-    (l,S) rows (lotsizing.strengthen; they stay in the model for the MIP); ``so_of()``
-    gives the options of each LP (default: ``so``)."""
+    (l,S) rows (lotsizing.strengthen; they stay in the model for the MIP, only the ones
+    tight at the last relaxation with ``drop_slack_cuts``); ``so_of()`` gives the options
+    of each LP (default: ``so``)."""
     m = built.model
-    relax, _added = strengthen(built, cut_rounds, so_of or (lambda: so), pc.add_ls_cuts)
+    relax, _added = strengthen(built, cut_rounds, so_of or (lambda: so), pc.add_ls_cuts,
+                               drop_slack_cuts)
     if relax is None:
         return {}
     made = dict(zip(m.make.keys(), relax.values(m.make).tolist(), strict=True))
@@ -56,7 +59,8 @@ def solve_plan(net, o: PlanOptions, so: SolveOptions, deadline: Deadline) -> Res
     if o.setups and len(built.model.setup) and (
             (o.warm_start and so.mip_start is None) or rounds):
         t1 = time.perf_counter()
-        start = rounded_start(built, so, rounds, lambda: deadline.options(so))
+        start = rounded_start(built, so, rounds, lambda: deadline.options(so),
+                              o.lot_sizing_drop_slack_cuts)
         if not (o.warm_start and so.mip_start is None):
             start = {}
         relax_seconds = time.perf_counter() - t1
