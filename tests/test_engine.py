@@ -232,6 +232,8 @@ def design_instances():
         "single_sourcing": "customer"}
     yield "juice_single_per_product", sn.read(INSTANCES / "juice"), {
         "single_sourcing": "customer_product"}
+    yield "generated_no_customer_linking", sn.generate(customers=15, periods=3, seed=4), {
+        "customer_linking": False}
 
 
 @pytest.mark.parametrize("name,net,opts", list(design_instances()),

@@ -229,3 +229,20 @@ def test_no_highs_banner_unless_asked(tmp_path):
     loud = subprocess.run([sys.executable, "-c", code.format(log=True)], capture_output=True,
                           text=True, check=True)
     assert "HiGHS" in loud.stdout
+
+
+def test_a_bound_proven_elsewhere_lifts_a_weak_mip_bound_and_its_gap():
+    """A MIP stopped early from a start (objective 100, HiGHS's bound -1000) with an LP
+    relaxation of 90 proven beforehand: bound 90, gap (100 - 90) / 100 = 0.1; a weaker bound
+    or an LP changes nothing."""
+    from supplynet.solve import Solution
+
+    sol = Solution(status="time_limit", objective=100.0, bound=-1000.0, gap=11.0, is_mip=True)
+    sol.lift_bound(90.0, "the LP relaxation")
+    assert (sol.bound, sol.gap) == (90.0, pytest.approx(0.1))
+    assert "gap 0.1 (bound: the LP relaxation)" in sol.message
+    sol.lift_bound(50.0, "a weaker one")
+    assert sol.bound == 90.0
+    lp = Solution(status="optimal", objective=5.0, bound=5.0, gap=0.0)
+    lp.lift_bound(7.0, "nonsense for an LP")
+    assert lp.bound == 5.0

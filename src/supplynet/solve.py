@@ -132,6 +132,19 @@ class Solution:
             return np.full(len(pos), np.nan)
         return np.where(pos >= 0, self.reduced_costs[np.maximum(pos, 0)], 0.0)
 
+    def lift_bound(self, bound: float, source: str) -> None:
+        """Take ``bound`` (money), a lower bound proven outside this solve (an LP relaxation
+        of the whole model), when it is better than HiGHS's: a MIP stopped early from a start
+        may report almost no bound of its own. Gap and time-limit message follow."""
+        if not self.is_mip or self.objective is None or not math.isfinite(bound):
+            return
+        if self.bound is not None and self.bound >= bound:
+            return
+        self.bound = float(bound)
+        self.gap = max(0.0, self.objective - self.bound) / max(abs(self.objective), 1e-9)
+        if self.status == "time_limit":
+            self.message = f"time limit reached; best solution has gap {self.gap:.3g} (bound: {source})"
+
     def duals(self, con) -> np.ndarray:
         """Row duals of a constraint family (Pyomo or array) in its index order:
         d objective / d right-hand side."""

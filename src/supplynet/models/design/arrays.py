@@ -17,7 +17,7 @@ import pyomo.environ as pyo
 
 from ...arrays import KeyIndex, add_columns, add_rows, add_rows_with_terms
 from .._sets import records
-from .constraints import arc_bound
+from .constraints import arc_bound, linked_ends
 from .data import finite
 from .options import DesignOptions
 from .sets import DesignSets
@@ -187,13 +187,11 @@ def add_open_linking(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> N
     """open_linking[i,n] (constraints.add_open_linking): flow[i] - U[i]·open[n] <= 0 for
     arcs touching a decided facility n."""
     decided = {n: j for j, n in enumerate(s.open_index)}
-    keys, arc, end = [], [], []
-    for i, (o_, dest, _p) in enumerate(s.arc_list):
-        for n in (o_, dest):
-            if n in decided:
-                keys.append((i, n))
-                arc.append(i)
-                end.append(decided[n])
+    keys, unlinked = linked_ends(s, o)
+    arc = [i for i, _n in keys]
+    end = [decided[n] for _i, n in keys]
+    if unlinked:
+        m.flow._family.upper[unlinked] = [arc_bound(s, i) for i in unlinked]
     r = _arange(len(keys))
     bound = np.array([arc_bound(s, i) for i in arc], dtype=float)
     add_rows(m, "open_linking", keys, -INF, 0.0,

@@ -176,16 +176,46 @@ def add_open_linking(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> N
     U is the arc bound from the data (demand of the customer served, capacity, requirement):
     these are the strong linking inequalities of facility location.
     """
-    decided = set(s.open_index)
-    index, pairs = [], {}
-    for i, (o_, dest, _p) in enumerate(s.arc_list):
-        for end in (o_, dest):
-            if end in decided:
-                index.append((i, end))
-                pairs[i, end] = arc_bound(s, i)
+    index, unlinked = linked_ends(s, o)
+    pairs = {(i, n): arc_bound(s, i) for i, n in index}
     arcs = s.arc_list
     m.open_linking = pyo.Constraint(
         index, rule=lambda m, i, n: m.flow[arcs[i]] <= pairs[i, n] * m.open[n])
+    for i in unlinked:
+        m.flow[arcs[i]].setub(arc_bound(s, i))
+
+
+# customer_linking=None leaves a warehouse's rows into customers out on multi-echelon
+# networks (a decided plant) of at least this many arcs (models/design.md, "Linking").
+LEAN_LINKING_ARCS = 5000
+
+
+def customer_linking(s: DesignSets, o: DesignOptions) -> bool:
+    """Does this model get the warehouse-to-customer linking rows? The option, or by default
+    (None) yes unless the network has a decided plant and LEAN_LINKING_ARCS arcs or more."""
+    if o.customer_linking is not None:
+        return o.customer_linking
+    plants = any(s.data.kind[n] == "plant" for n in s.open_index)
+    return not (plants and len(s.arc_list) >= LEAN_LINKING_ARCS)
+
+
+def linked_ends(s: DesignSets, o: DesignOptions) -> tuple[list[tuple[int, str]], list[int]]:
+    """(arc, decided facility) pairs that get an ``open_linking`` row, and the arcs left
+    without one by ``customer_linking`` (a decided warehouse's arcs into customers:
+    its throughput row already closes them; they get the arc bound as a column bound)."""
+    d = s.data
+    decided = set(s.open_index)
+    lean = not customer_linking(s, o)
+    index, unlinked = [], []
+    for i, (o_, dest, _p) in enumerate(s.arc_list):
+        if lean and o_ in decided and d.kind[o_] == "warehouse" \
+                and d.kind[dest] == "customer":
+            unlinked.append(i)
+            continue
+        for end in (o_, dest):
+            if end in decided:
+                index.append((i, end))
+    return index, unlinked
 
 
 def cover_servers(s: DesignSets) -> list[str] | None:

@@ -38,6 +38,12 @@ class DesignOptions:
         carbon_price / co2_cap: override the instance's parameters (money/kg, kg).
         capacity_cover / open_count_cover / linking: the strengthening inequalities (on by
             default; models/design.md gives the evidence for each).
+        customer_linking: with ``linking``, also the rows flow[w,c,p] <= U·open[w] on a
+            decided warehouse's arcs into customers (most of the rows). False leaves them out
+            (the warehouse's throughput row still closes those arcs, and U becomes their
+            column bound): a weaker LP relaxation that solves much faster on large
+            multi-echelon networks (models/design.md, "Linking"). None (default) = False on
+            networks with a decided plant and 5,000 arcs or more, else True.
         lagrangian_fixing: on large single-echelon facility-location instances (suppliers ->
             decided capacitated warehouses -> customers, >= 20 000 arcs), fix warehouses closed
             or open by a Lagrangian bound against a quick restricted-MIP design before the
@@ -80,6 +86,7 @@ class DesignOptions:
     capacity_cover: bool = True
     open_count_cover: bool = True
     linking: bool = True
+    customer_linking: bool | None = None
     lagrangian_fixing: bool = True
     extra_constraints: Callable | None = None
     engine: str = "arrays"
@@ -88,6 +95,8 @@ class DesignOptions:
     def __post_init__(self) -> None:
         if self.engine not in ("arrays", "pyomo"):
             raise OptionsError(f"engine must be 'arrays' or 'pyomo', got {self.engine!r}")
+        if self.customer_linking not in (None, True, False):
+            raise OptionsError(f"customer_linking must be None, True or False, got {self.customer_linking!r}")
         if self.single_sourcing not in (None, "customer", "customer_product"):
             raise OptionsError("single_sourcing must be None, 'customer' or 'customer_product', "
                                f"got {self.single_sourcing!r}")

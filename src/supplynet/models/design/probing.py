@@ -46,9 +46,6 @@ MIN_COLUMNS = 2000
 MAX_OPTIONS = 32
 # Share of the time left that the relaxation and the probes may take before probing gives up.
 PROBING_SHARE = 0.5
-# Share of the time left that the incumbent's MIP (plants fixed) may take: the probes and the
-# final MIP need the rest.
-INCUMBENT_SHARE = 0.5
 # An option is excluded when its bound exceeds the incumbent by more than this (relative).
 EXCLUDE_TOLERANCE = 1e-7
 
@@ -309,10 +306,9 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
               f"{float(cm.cost @ x0) + cm.offset:.6g}" if start else "infeasible",
               time.perf_counter() - t0)
     fixed = _with_bounds(cm, [o.fix for o in chosen.values()], {}, {})
-    run = deadline.options(so.replace(mip_start=start))
-    if run.time_limit is not None:
-        run = run.replace(time_limit=INCUMBENT_SHARE * run.time_limit)
-    incumbent = solve_compiled(fixed, run, built.model)
+    # the whole time left: on the largest networks this MIP finds the only design in time,
+    # and a design found is never thrown away (the fallback below starts from it)
+    incumbent = solve_compiled(fixed, deadline.options(so.replace(mip_start=start)), built.model)
     if not incumbent.has_values:
         return None
     ub = incumbent.objective
@@ -327,6 +323,7 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
         log.info("design: plant probing gave up after %.1f s; the MIP starts from its "
                  "incumbent %.6g", time.perf_counter() - t0, ub)
         sol = solve_compiled(cm, deadline.options(so.replace(mip_start=start)), built.model)
+        sol.lift_bound(relaxation, "the LP relaxation")
         found.seconds = time.perf_counter() - t0
         return sol, found
     found.excluded = [o for o in options if o.bound >= cutoff]
@@ -336,10 +333,12 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
              relaxation, ub, len(found.excluded), len(options))
     if {id(o) for o in kept} == {id(o) for o in chosen.values()}:
         # one option per plant left, the incumbent's: its MIP is the answer
+        incumbent.lift_bound(relaxation, "the LP relaxation")
         found.seconds = time.perf_counter() - t0
         return incumbent, found
     lower, upper = exclusion_bounds(options, found.excluded)
     rest = _with_bounds(cm, [], lower, upper)
     sol = solve_compiled(rest, deadline.options(so.replace(mip_start=start)), built.model)
+    sol.lift_bound(relaxation, "the LP relaxation")
     found.seconds = time.perf_counter() - t0
     return sol, found
