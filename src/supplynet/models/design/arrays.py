@@ -199,7 +199,6 @@ def add_open_linking(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> N
               (m.open, np.array(end, dtype=np.int64), r, -bound)])
 
 
-
 def add_single_sourcing(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
     """assign, single_source and assign_link (choices.add_single_sourcing):
     Σ_w assign[c,w] = 1 (<= 1 soft) per customer (or customer-product); flow[w,c,p] -
