@@ -11,6 +11,7 @@ import itertools
 
 import numpy as np
 import pyomo.environ as pyo
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
@@ -198,8 +199,6 @@ def test_dropping_slack_ls_rows_keeps_tight_rows_bound_and_optimum():
 
 
 def test_drop_slack_cuts_option_is_validated():
-    import pytest
-
     from supplynet.errors import OptionsError
 
     with pytest.raises(OptionsError, match="lot_sizing_drop_slack_cuts"):
