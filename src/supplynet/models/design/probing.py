@@ -317,15 +317,19 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
               time.perf_counter() - t0)
     cutoff = ub + EXCLUDE_TOLERANCE * max(1.0, abs(ub))
     spent = time.perf_counter() - t0
-    start = {cm.columns.name(int(j)): float(incumbent.x[j]) for j in np.flatnonzero(cm.integer)}
+    start = incumbent.column_values_by_name()  # its integer columns, by name
+
+    def answer(sol: Solution) -> tuple[Solution, Probing]:
+        sol.lift_bound(relaxation, "the LP relaxation")
+        found.seconds = time.perf_counter() - t0
+        return sol, found
+
     if not bound_options(cm, h, basis, options, cutoff, deadline, budget - spent):
         # no exclusions, but the incumbent is a design: the whole MIP starts from it
         log.info("design: plant probing gave up after %.1f s; the MIP starts from its "
                  "incumbent %.6g", time.perf_counter() - t0, ub)
-        sol = solve_compiled(cm, deadline.options(so.replace(mip_start=start)), built.model)
-        sol.lift_bound(relaxation, "the LP relaxation")
-        found.seconds = time.perf_counter() - t0
-        return sol, found
+        return answer(solve_compiled(cm, deadline.options(so.replace(mip_start=start)),
+                                     built.model))
     found.excluded = [o for o in options if o.bound >= cutoff]
     gone = {id(o) for o in found.excluded}
     kept = [o for o in options if id(o) not in gone]
@@ -333,12 +337,7 @@ def probe_and_solve(built: Built, cm: CompiledModel, so: SolveOptions, deadline:
              relaxation, ub, len(found.excluded), len(options))
     if {id(o) for o in kept} == {id(o) for o in chosen.values()}:
         # one option per plant left, the incumbent's: its MIP is the answer
-        incumbent.lift_bound(relaxation, "the LP relaxation")
-        found.seconds = time.perf_counter() - t0
-        return incumbent, found
+        return answer(incumbent)
     lower, upper = exclusion_bounds(options, found.excluded)
     rest = _with_bounds(cm, [], lower, upper)
-    sol = solve_compiled(rest, deadline.options(so.replace(mip_start=start)), built.model)
-    sol.lift_bound(relaxation, "the LP relaxation")
-    found.seconds = time.perf_counter() - t0
-    return sol, found
+    return answer(solve_compiled(rest, deadline.options(so.replace(mip_start=start)), built.model))

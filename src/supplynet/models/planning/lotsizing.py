@@ -86,6 +86,21 @@ def cut_key(i: str, p: str, last: int, S: tuple[int, ...]) -> tuple[str, str, in
     return (i, p, int(last), "+".join(str(t) for t in S))
 
 
+def cut_of(key: tuple[str, str, int, str]) -> tuple[str, str, int, tuple[int, ...]]:
+    """(plant, product, l, S) of an ls_cut row key (``cut_key`` backwards)."""
+    i, p, last, periods = key
+    return i, p, int(last), tuple(int(t) for t in periods.split("+"))
+
+
+def excess(item: Item, make: dict, setup: dict, inv: dict, last: int, S) -> float:
+    """Left side minus right side of the (l,S) inequality at relaxation values (units):
+    > 0 violated, < 0 slack. ``make``/``setup`` map (i, p, t), ``inv`` maps (n, p, t)."""
+    i, p = item.plant, item.product
+    gap = sum(make.get((i, p, t), 0.0) - item.demand(t, last) * setup.get((i, p, t), 0.0)
+              for t in S)
+    return gap - sum(inv.get((n, p, last), 0.0) for n in item.stock_nodes)
+
+
 def ls_row(m: pyo.ConcreteModel, item: Item, last: int, S: tuple[int, ...]):
     """The (l,S) inequality of ``item`` as a Pyomo relation (units)."""
     i, p = item.plant, item.product
@@ -105,19 +120,10 @@ def separate(items: dict[tuple[str, str], Item], make: dict, setup: dict, inv: d
     cuts = []
     for (i, p), it in items.items():
         for last in range(1, len(it.cum)):
-            S, viol = [], 0.0
-            for t in it.periods:
-                if t > last:
-                    break
-                c = make.get((i, p, t), 0.0) - it.demand(t, last) * setup.get((i, p, t), 0.0)
-                if c > 1e-9:
-                    S.append(t)
-                    viol += c
-            if not S:
-                continue
-            viol -= sum(inv.get((n, p, last), 0.0) for n in it.stock_nodes)
-            if viol > tol * max(1.0, it.demand(1, last)):
-                cuts.append((i, p, last, tuple(S)))
+            S = tuple(t for t in it.periods if t <= last and make.get((i, p, t), 0.0)
+                      - it.demand(t, last) * setup.get((i, p, t), 0.0) > 1e-9)
+            if S and excess(it, make, setup, inv, last, S) > tol * max(1.0, it.demand(1, last)):
+                cuts.append((i, p, last, S))
     return cuts
 
 
@@ -176,13 +182,9 @@ def cut_slacks(m: pyo.ConcreteModel, items: dict[tuple[str, str], Item],
     make, setup, inv = _values(m, sol)
     out = {}
     for key in m.ls_cut.keys():
-        i, p, last, periods = key
+        i, p, last, S = cut_of(key)
         it = items[(i, p)]
-        S = [int(t) for t in periods.split("+")]
-        room = sum(it.demand(t, last) * setup.get((i, p, t), 0.0) - make.get((i, p, t), 0.0)
-                   for t in S)
-        room += sum(inv.get((n, p, last), 0.0) for n in it.stock_nodes)
-        out[key] = room / max(1.0, it.demand(1, last))
+        out[key] = -excess(it, make, setup, inv, last, S) / max(1.0, it.demand(1, last))
     return out
 
 
