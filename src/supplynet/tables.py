@@ -10,6 +10,8 @@ import pandas as pd
 
 from .schema import LARGEST_VALUE, TABLES, TableSchema
 
+PLURAL = {"period": "periods"}  # units named in "a whole number of ..."
+
 
 def row_label(schema: TableSchema, df: pd.DataFrame, i: int) -> str:
     """'demand row 4 (customer=C1, product=P1, period=3)': how problems name a row."""
@@ -17,7 +19,7 @@ def row_label(schema: TableSchema, df: pd.DataFrame, i: int) -> str:
     parts = []
     for k in keys:
         v = df[k].iat[i]
-        parts.append(f"{k}={v}")
+        parts.append(f"{k}={'(empty)' if _is_blank(v) else v}")
     return f"{schema.name} row {i + 1}" + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -106,6 +108,7 @@ def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: lis
     # numbers
     nums = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
         dtype=float, copy=True)  # copy: pandas 3 may hand back a read-only view
+    unlimited = "capacity" in col and isinstance(default, float) and math.isnan(default)
     for i, v in enumerate(values):
         if math.isnan(nums[i]):
             if _is_blank(v):
@@ -118,13 +121,13 @@ def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: lis
                 elif default is not None:
                     nums[i] = float(default)
             else:
-                problems.append(f"{row_label(schema, df, i)}: {col}={v!r} is not a number")
+                hint = "; leave the cell empty for unlimited" if unlimited else ""
+                problems.append(f"{row_label(schema, df, i)}: {col}={v!r} is not a number{hint}")
                 if default is not None:
                     nums[i] = float(default)
     # infinite values are checked in validate (they mean unlimited in capacity columns)
     with np.errstate(invalid="ignore"):
         huge = np.isfinite(nums) & (np.abs(nums) > LARGEST_VALUE)
-    unlimited = "capacity" in col and isinstance(default, float) and math.isnan(default)
     for i in np.flatnonzero(huge):
         hint = "; leave the cell empty for unlimited" if unlimited else ""
         problems.append(f"{row_label(schema, df, i)}: {col}={nums[i]:g} is beyond what the solver "
@@ -135,7 +138,7 @@ def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: lis
             frac = finite & (np.abs(nums - np.round(nums)) > 1e-9)
         for i in np.flatnonzero(frac):
             problems.append(f"{row_label(schema, df, i)}: {col}={values[i]!r} is not a whole number "
-                            f"of {spec.unit or 'units'}")
+                            f"of {PLURAL.get(spec.unit, spec.unit or 'units')}")
         if finite.all() and (np.abs(nums) < 2.0 ** 62).all():  # else int64 would overflow
             return np.round(nums).astype(np.int64)
     return nums

@@ -19,11 +19,15 @@ Rules that are decisions rather than facts:
 * A component of a product made at a plant must reach that plant: the plant makes it
   itself or some lane carries it in (``net.product_lanes()``). Demand of product p at
   customer c needs a lane carrying p into c.
+* A supplier without any supply offer, or a plant without production rows, is allowed (it
+  ships nothing): a scenario may take a supplier's offers away.
+* One mistake, one problem: a missing column, an empty nodes or lanes table, a node of
+  unknown kind or a repeated node id is reported once, not again in every row that refers
+  to it. An empty period cell means period 1 only when the horizon has one period.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable
 
@@ -35,7 +39,6 @@ from ..schema import (
     LANE_SEPARATOR,
     NODE_KINDS,
     NODE_STATUSES,
-    PARAMS,
     PRODUCT_KINDS,
     SEGMENTS,
     STOCK_MODES,
@@ -43,11 +46,13 @@ from ..schema import (
 )
 from ..tables import row_label
 from ..views import bom_children
+from .params import check_params
 from .periods import (
     PERIOD_COLUMNS,
     check_outage_elements,
     check_period_columns,
     check_periods,
+    unclear_period_rows,
 )
 from .rows import LIMIT, Problems, num_values, present, str_values
 
@@ -82,48 +87,26 @@ ALLOWED_VALUES = {("nodes", "kind"): NODE_KINDS, ("nodes", "status"): NODE_STATU
                   ("commitments", "segment"): SEGMENTS}
 
 
+def _nodes_given(net) -> bool:
+    """Nodes with ids exist; else every reference would be 'not a node' (reported once)."""
+    return len(net.table("nodes")) > 0 and present(net, "nodes", "id")
+
+
+def _sure_kinds(net) -> dict[str, str]:
+    """{node: kind} for nodes whose kind is certain: a known kind and an id given once.
+
+    A node of unknown kind or a repeated id is reported by its own check; judging other
+    rows by a guessed kind would bury that one problem under dozens of consequences.
+    """
+    if not _nodes_given(net) or not present(net, "nodes", "kind"):
+        return {}
+    nodes = net.table("nodes")
+    ids, kinds = nodes["id"].tolist(), nodes["kind"].tolist()
+    repeated = set(nodes["id"][nodes["id"].duplicated()].tolist())
+    return {n: k for n, k in zip(ids, kinds, strict=True) if k in NODE_KINDS and n not in repeated}
+
+
 # ------------------------------------------------------------------------- checks
-def _check_params(net, out: Problems) -> None:
-    p = net.params
-    for key in p:
-        if key not in PARAMS:  # a misspelt carbon_price would silently be 0
-            close = difflib.get_close_matches(str(key), list(PARAMS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            out.add(f"parameter {key!r} is unknown{hint}; the parameters are "
-                    f"{', '.join(PARAMS)} (notes of your own go under meta)")
-
-    def number(name: str, optional: bool) -> None:
-        v = p.get(name)
-        if v is None:
-            if not optional:
-                out.add(f"parameter {name} is missing (a number >= 0 is needed)")
-            return
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(float(v)):
-            out.add(f"parameter {name}={v!r} is not a number")
-        elif v < 0:
-            out.add(f"parameter {name}={v!r} is negative")
-        elif math.isinf(v):
-            out.add(f"parameter {name}={v!r} is infinite")
-
-    number("carbon_price", False)
-    number("holding_rate", False)
-    number("co2_cap", True)
-    number("unmet_penalty", True)
-    t = p.get("periods")
-    if t is not None and not isinstance(t, list):
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not float(t).is_integer() \
-                or t < 1:
-            out.add(f"parameter periods={t!r} must be a whole number >= 1 (the number of periods)")
-    elif isinstance(t, list) and not t:
-        out.add("parameter periods is an empty list")
-    meta = p.get("meta")
-    if meta is not None and not isinstance(meta, dict):
-        out.add(f"parameter meta={meta!r} must be a mapping such as {{source: survey 2025}}")
-    units = p.get("units")
-    if units is not None and not isinstance(units, dict):
-        out.add(f"parameter units={units!r} must be a mapping such as {{money: EUR}}")
-
-
 def _check_required_tables(net, out: Problems) -> None:
     for name, schema in TABLES.items():
         if not schema.optional and len(net.table(name)) == 0:
@@ -134,7 +117,7 @@ def _check_demand(net, out: Problems) -> None:
     dem = net.table("demand")
     if not len(dem):
         out.add("table demand is empty: there is nothing to design, plan or buffer")
-    elif not (num_values(dem, "quantity") > 0).any():
+    elif present(net, "demand", "quantity") and not (num_values(dem, "quantity") > 0).any():
         out.add("every demand quantity is 0: there is nothing to design, plan or buffer")
 
 
@@ -142,15 +125,21 @@ def _check_duplicates(net, out: Problems) -> None:
     for name, schema in TABLES.items():
         df = net.table(name)
         key = list(schema.key)
-        if len(df) < 2 or not all(present(net, name, k) for k in key):
+        # a key column left out takes its default in every row (a demand without periods is
+        # all period 1), so only required key columns must be given
+        if len(df) < 2 or not all(present(net, name, k) for k in key
+                                  if schema.columns[k].required):
             continue
-        dup = df.duplicated(key, keep="first").to_numpy()
+        clear = ~unclear_period_rows(net, name)
+        dup = df[clear].duplicated(key, keep="first").reindex(df.index, fill_value=False)
+        dup = dup.to_numpy(dtype=bool)
         if not dup.any():
             continue
         keys = list(zip(*(df[k].tolist() for k in key), strict=True))
         first: dict[tuple, int] = {}
         for i, k in enumerate(keys):
-            first.setdefault(k, i)
+            if clear[i]:
+                first.setdefault(k, i)
         what = "id" if key == ["id"] else "key (" + ", ".join(key) + ")"
         out.rows(net, name, dup, lambda i, keys=keys, first=first, what=what:
                  f"duplicate {what}: same as row {first[keys[i]] + 1}",
@@ -213,21 +202,22 @@ def _check_values(net, out: Problems) -> None:
 
 
 def _check_references(net, out: Problems) -> None:
-    kind = net.kind_of()
+    ids = set(net.table("nodes")["id"].tolist())
+    sure = _sure_kinds(net)
     products = set(net.table("products")["id"].tolist())
     for (name, col), kinds in NODE_REFS.items():
         df = net.table(name)
-        if not len(df) or not present(net, name, col):
+        if not len(df) or not present(net, name, col) or not _nodes_given(net):
             continue
         v = str_values(df, col)
-        k = np.array([kind.get(s) for s in v], dtype=object)
-        unknown = np.array([s != "" and kk is None for s, kk in zip(v, k, strict=True)], dtype=bool)
+        unknown = np.array([s != "" and s not in ids for s in v], dtype=bool)
         out.rows(net, name, unknown, lambda i, v=v, col=col: f"{col} {v[i]!r} is not a node",
                  f"{col} names an unknown node")
         if kinds is not None:
-            wrong = ~unknown & (v != "") & ~np.isin(k.astype(str), list(kinds))
+            k = np.array([sure.get(s, "") for s in v], dtype=object)
+            wrong = (k != "") & ~np.isin(k.astype(str), list(kinds))
             noun = {"supply": "supply offers", "production": "production options",
-                    "capacity_levels": "capacity levels", "demand": "demand",
+                    "capacity_levels": "capacity levels", "demand": "demand rows",
                     "stock": "stock rows", "commitments": "commitments"}[name]
             out.rows(net, name, wrong, lambda i, v=v, k=k, col=col, kinds=kinds, noun=noun:
                      f"{col} {v[i]!r} is a {k[i]}; {noun} belong to "
@@ -256,7 +246,7 @@ def _check_lanes(net, out: Problems) -> None:
     if not len(lanes) or not (present(net, "lanes", "origin") and
                               present(net, "lanes", "destination")):
         return
-    kind = net.kind_of()
+    kind = _sure_kinds(net)
     o, d = str_values(lanes, "origin"), str_values(lanes, "destination")
     ko = np.array([kind.get(s, "") for s in o], dtype=object)
     kd = np.array([kind.get(s, "") for s in d], dtype=object)
@@ -296,7 +286,11 @@ def _check_bom(net, out: Problems) -> None:
 
 def _check_reachability(net, out: Problems) -> None:
     """Demand that no lane can bring in; components that cannot reach the plant using them."""
-    kind = net.kind_of()
+    lanes_given = len(net.table("lanes")) > 0 and all(
+        present(net, "lanes", c) for c in ("origin", "destination"))
+    if not lanes_given or not present(net, "nodes", "kind"):
+        return  # without lanes or kinds every demand would be 'unreachable': reported once
+    kind = _sure_kinds(net)
     products = set(net.table("products")["id"].tolist())
     try:
         pl = net.product_lanes()
@@ -346,7 +340,7 @@ def _check_reachability(net, out: Problems) -> None:
             "a component cannot reach the plant")
 
 
-CHECKS: list[Callable] = [_check_params, _check_required_tables, _check_demand, _check_duplicates,
+CHECKS: list[Callable] = [check_params, _check_required_tables, _check_demand, _check_duplicates,
                           _check_numbers, _check_values, _check_references, _check_lanes,
                           _check_bom, check_outage_elements, _check_reachability]
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..schema import LANE_SEPARATOR
-from .rows import Problems, num_values, present, str_values
+from .rows import Problems, is_blank, num_values, present, raw_cells, str_values
 
 MAX_PERIODS = 100_000  # a longer horizon is taken for a typo
 # period columns: checked against the horizon instead of a numeric range
@@ -71,14 +72,49 @@ def check_period_columns(net, out: Problems, horizon: set[int] | None) -> None:
         return
     t = max(horizon)
     allowed = np.array(sorted(horizon), dtype=float)
+    where = (f"outside the horizon 1..{t}" if len(horizon) == t else
+             f"not a period of table periods ({_short(sorted(horizon))})")
     for name, col in sorted(PERIOD_COLUMNS - {("periods", "period")}):
         df = net.table(name)
         if not len(df) or not present(net, name, col):
             continue
+        blank = _blank_cells(net, name, col)
+        if len(horizon) > 1:  # an empty cell would silently mean period 1
+            out.rows(net, name, blank, lambda i, col=col: f"{col} is empty (it would mean period "
+                     f"1; the horizon has {len(horizon)} periods)", f"{col} is empty")
         x = num_values(df, col)
-        bad = np.isfinite(x) & ~np.isin(x, allowed)
-        out.rows(net, name, bad, lambda i, x=x, col=col: f"{col}={x[i]:g} is outside the "
-                 f"horizon 1..{t}", f"{col} is outside the horizon")
+        bad = np.isfinite(x) & ~np.isin(x, allowed) & ~blank
+        out.rows(net, name, bad, lambda i, x=x, col=col: f"{col}={x[i]:g} is {where}",
+                 f"{col} is outside the horizon")
+
+
+def _blank_cells(net, name: str, col: str) -> np.ndarray:
+    cells = raw_cells(net, name, col)
+    n = len(net.table(name))
+    if cells is None or len(cells) != n:
+        return np.zeros(n, dtype=bool)
+    return np.array([is_blank(v) for v in cells], dtype=bool)
+
+
+def unclear_period_rows(net, name: str) -> np.ndarray:
+    """Rows whose period key was not given as a whole number (blank in a multi-period
+    horizon, or fractional): their typed period is a default or a rounding, reported on its
+    own, so a 'duplicate key' on it would only mislead."""
+    n = len(net.table(name))
+    unclear = np.zeros(n, dtype=bool)
+    for table, col in PERIOD_COLUMNS:
+        if table != name or not present(net, name, col):
+            continue
+        cells = raw_cells(net, name, col)
+        if cells is None or len(cells) != n:
+            continue
+        x = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            unclear |= np.isfinite(x) & (np.abs(x - np.round(x)) > 1e-9)
+        horizon = check_periods(net, Problems())
+        if horizon is None or len(horizon) > 1:
+            unclear |= _blank_cells(net, name, col)
+    return unclear
 
 
 def check_outage_elements(net, out: Problems) -> None:

@@ -50,3 +50,19 @@ def str_values(df: pd.DataFrame, column: str) -> np.ndarray:
 
 def num_values(df: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+
+
+def raw_cells(net, table: str, column: str) -> list | None:
+    """The cells of ``column`` as given, before typing (None when the column was not given)."""
+    raw = net.raw_table(table)
+    if raw is None or len(raw) == 0:
+        return None
+    names = [str(c).strip() for c in raw.columns]
+    if column not in names:
+        return None
+    return raw.iloc[:, names.index(column)].tolist()
+
+
+def is_blank(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or \
+        (isinstance(v, str) and v.strip() == "")
