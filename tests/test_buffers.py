@@ -142,3 +142,14 @@ def test_juice():
     assert r.policies.set_index("policy").loc["optimal", "cost"] <= r.policies["cost"].min() + 1e-6
     new = r.apply()
     assert set(new.stock["mode"]) <= {"push", "pull"}
+
+
+def test_bad_input_is_named_before_any_stage_graph():
+    # buffers validates like design and plan: a negative lane cost and a BOM cycle are named
+    # by row instead of an "optimal" answer on corrupt data
+    net = sn.read(Path(__file__).parents[1] / "instances" / "juice")
+    lanes = net.table("lanes").copy()
+    lanes.loc[0, "cost"] = -1.0
+    net.set_table("lanes", lanes)
+    with pytest.raises(sn.InstanceError, match=r"lanes row 1 .*cost"):
+        sn.buffers(net)

@@ -84,3 +84,18 @@ def test_read_errors(tmp_path):
     not_json.write_text("{oops")
     with pytest.raises(InstanceError, match="cannot read"):
         sn.read_stage_graph(not_json)
+
+
+def test_duplicate_stage_ids_are_named(tmp_path):
+    # a stage given twice used to be merged silently into one with the later values
+    doc = {"stages": [{"id": "M", "lead_time": 1}, {"id": "D", "lead_time": 1, "demand_mean": 5},
+                      {"id": "M", "lead_time": 3}], "arcs": [["M", "D"]]}
+    path = tmp_path / "dup.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InstanceError, match=r"stages\[2\]: duplicate id 'M' \(same as stages\[0\]\)"):
+        sn.read_stage_graph(path)
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "stages.csv").write_text("stage,lead_time\nM,1\nD,1\nM,3\n")
+    with pytest.raises(InstanceError, match=r"stages.csv row 3: duplicate stage 'M'"):
+        sn.read_stage_graph(folder)

@@ -161,8 +161,11 @@ def stage_graph(net) -> tuple[nx.DiGraph, dict]:
     for s in facing:
         useful |= nx.ancestors(g, s)
     g.remove_nodes_from([s for s in list(g) if s not in useful])
-    if not nx.is_directed_acyclic_graph(g):  # pragma: no cover - orientation prevents it
-        raise InstanceError("the stage graph of the network has a cycle")
+    if not nx.is_directed_acyclic_graph(g):  # e.g. lanes W1 -> W2 and W2 -> W1 carrying p
+        cycle = nx.find_cycle(g)
+        path = " -> ".join(str(u) for u, _ in cycle) + f" -> {cycle[0][0]}"
+        raise InstanceError(f"the stage graph of the network has a cycle (stages node{SEP}product): "
+                            f"{path}; guaranteed service needs an acyclic flow of each product")
     return g, {"customer_lanes": dict(customer_lanes)}
 
 
@@ -369,6 +372,7 @@ def buffers(net: Network, **options: Any) -> Result:
         mode (push at decoupling points, pull elsewhere) into the network's stock table.
     """
     opts, solve_options = split_options(BuffersOptions, options)
+    net.validate()  # bad input is named by table and row before the stage graph is read
     g, info = stage_graph(net)
     service = _add_demand(net, g, info["customer_lanes"])
     if g.number_of_nodes() == 0 or service.empty:

@@ -71,10 +71,15 @@ def _from_json(doc: dict, source: str) -> nx.DiGraph:
         if key in doc:
             g.graph[key] = doc[key]
     problems = []
+    first: dict = {}
     for i, st in enumerate(doc.get("stages", [])):
         if not isinstance(st, dict) or "id" not in st:
             problems.append(f"stages[{i}]: a stage needs an id")
             continue
+        if st["id"] in first:
+            problems.append(f"stages[{i}]: duplicate id {st['id']!r} (same as stages[{first[st['id']]}])")
+            continue
+        first[st["id"]] = i
         g.add_node(st["id"], **{k: v for k, v in st.items() if k != "id" and v is not None})
     for i, arc in enumerate(doc.get("arcs", [])):
         if isinstance(arc, dict):
@@ -118,6 +123,11 @@ def _read_csv(path: Path) -> nx.DiGraph:
     st = pd.read_csv(stages_file, dtype={"stage": str})
     if "stage" not in st.columns:
         raise InstanceError(f"{stages_file}: needs a 'stage' column")
+    dup = st["stage"].duplicated(keep="first")
+    if dup.any():
+        raise InstanceError([f"{stages_file.name} row {i + 1}: duplicate stage {sid!r}"
+                             for i, sid in zip(st.index[dup], st.loc[dup, "stage"], strict=True)],
+                            source=str(stages_file))
     g = nx.DiGraph(name=folder.name)
     cols = [c for c in st.columns if c != "stage"]
     for rec in zip(st["stage"].tolist(), *(st[c].tolist() for c in cols), strict=True):
