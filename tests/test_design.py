@@ -241,6 +241,9 @@ def test_soft_mode_and_diagnosis():
     msgs = " ".join(res.diagnosis["message"])
     assert "customer C12, product juice: 20 of 120 units cannot be delivered" in msgs
     assert "warehouse W throughput capacity binds" in msgs
+    # the message says it too (what the command line and a batch log show)
+    assert "20 of 120 units cannot be delivered" in res.message
+    assert "warehouse W throughput capacity binds" in res.message
     soft = sn.design(n, soft=True)
     assert soft.unmet["unmet"].sum() == pytest.approx(20)
     assert soft.costs["cost"].sum() == pytest.approx(soft.objective)
@@ -286,3 +289,22 @@ def test_forced_closure_pays_the_closing_cost():
     # W1 alone: 620 (see tiny) + W2's closing cost 20
     assert closed.objective == pytest.approx(640)
     assert closed.costs.set_index("category").loc["closing", "cost"] == pytest.approx(20)
+
+
+@pytest.mark.parametrize("engine", ["arrays", "pyomo"])
+def test_closed_plant_cannot_make_without_linking_rows(engine):
+    # FG uses none of P's capacity, so production_capacity cannot close P; with the linking
+    # rows off, make_open must. By hand: open P (100) and ship 5 FG at 1 each: 105.
+    net = sn.Network("u0", params={"periods": 1})
+    net.add_supplier("S")
+    net.add_plant("P", status="candidate", fixed_cost=100.0, capacity=10.0)
+    net.add_customer("C")
+    net.add_lane("S", "P", cost=0.0).add_lane("P", "C", cost=1.0)
+    net.add_product("RM").add_product("FG")
+    net.add_bom("FG", "RM", 1.0)
+    net.add_supply("S", "RM", price=0.0)
+    net.add_production("P", "FG", cost=0.0, capacity_use=0.0)
+    net.add_demand("C", "FG", 5.0, period=1)
+    r = sn.design(net, linking=False, capacity_cover=False, engine=engine)
+    assert r.objective == pytest.approx(105.0)
+    assert bool(r.tables["facilities"].set_index("node").at["P", "open"])

@@ -203,3 +203,32 @@ def test_drop_slack_cuts_option_is_validated():
 
     with pytest.raises(OptionsError, match="lot_sizing_drop_slack_cuts"):
         PlanOptions(setups=True, lot_sizing_drop_slack_cuts=1)
+
+
+def _parent_min_lot_net() -> sn.Network:
+    """FG needs 1 RM; FG has a minimum lot of 10 above its demand of 2."""
+    net = sn.Network("parent_lot", params={"periods": 1, "unmet_penalty": 100.0})
+    net.add_supplier("S")
+    net.add_plant("P")
+    net.add_customer("C")
+    net.add_lane("S", "P").add_lane("P", "C")
+    net.add_product("RAW", value=0.0).add_product("RM", value=0.0).add_product("FG", value=0.0)
+    net.add_bom("FG", "RM", 1.0).add_bom("RM", "RAW", 1.0)
+    net.add_supply("S", "RAW", price=0.0)
+    net.add_production("P", "RM", cost=0.0, capacity_use=0.0, setup_cost=1.0)
+    net.add_production("P", "FG", cost=0.0, capacity_use=0.0, setup_cost=1.0, min_lot=10.0)
+    net.add_demand("C", "FG", 2.0, period=1)
+    return net
+
+
+@pytest.mark.parametrize("tight", [True, False])
+def test_component_big_m_allows_the_parents_minimum_lot(tight):
+    # By hand: serving the 2 FG takes a lot of 10 FG, hence 10 RM: two setups, cost 2;
+    # leaving them unmet costs 2 x 100. A component big-M of 2 (the FG demand alone) made
+    # the lot impossible and returned 200 as optimal.
+    r = sn.plan(_parent_min_lot_net(), setups=True, tight_setup_big_m=tight,
+                lot_sizing_cut_rounds=0, warm_start=False)
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(2.0)
+    big_m = r.tables["setups"].set_index("product")["big_m"]
+    assert big_m["RM"] >= 10.0

@@ -151,3 +151,23 @@ def test_generated_networks_are_plannable_with_defaults(kw):
     fr = res.fill_rates
     key = fr[fr["priority"] == "key_account"]
     assert key["delivered"].sum() >= 0.95 * key["demand"].sum() - 1e-6
+
+
+def test_derived_penalty_counts_component_units_moved():
+    # FG needs 100 RM and every RM crosses a lane costing 1: serving one FG costs 100 (by
+    # hand), so the default penalty must exceed it and the demand is served.
+    net = sn.Network("bom_transport", params={"periods": 1})
+    net.add_supplier("S")
+    net.add_plant("P")
+    net.add_customer("C")
+    net.add_lane("S", "P", cost=1.0).add_lane("P", "C", cost=0.0)
+    net.add_product("RM", value=0.0).add_product("FG", value=0.0)
+    net.add_bom("FG", "RM", 100.0)
+    net.add_supply("S", "RM", price=0.0)
+    net.add_production("P", "FG", cost=0.0, capacity_use=0.0)
+    net.add_demand("C", "FG", 1.0, period=1)
+    plan = sn.plan(net)
+    assert plan.objective == pytest.approx(100.0)
+    assert plan.tables["deliveries"]["delivered"].sum() == pytest.approx(1.0)
+    design = sn.design(net, soft=True)
+    assert design.objective == pytest.approx(100.0)

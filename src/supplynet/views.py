@@ -22,6 +22,22 @@ def bom_children(net) -> dict[str, list[tuple[str, float]]]:
     return dict(out)
 
 
+def bom_units(children: dict[str, list[tuple[str, float]]]) -> dict[str, float]:
+    """{product: units moved per unit of it}: the unit itself plus, through the BOM, every
+    component unit it consumes (1 + Σ q·units[component]). A bound on cost per unit moved
+    times this is a bound per finished unit. The BOM must be acyclic (validation)."""
+    units: dict[str, float] = {}
+
+    def of(p: str) -> float:
+        if p not in units:
+            units[p] = 1.0 + sum(q * of(c) for c, q in children.get(p, ()))
+        return units[p]
+
+    for p in children:
+        of(p)
+    return units
+
+
 def _reach(adjacency: dict[str, list[str]], starts: set[str], passable: set[str]) -> set[str]:
     """Nodes reachable from ``starts`` along ``adjacency``, moving on only through ``passable``."""
     seen = set(starts)

@@ -24,6 +24,9 @@ from .stochastic import stochastic_design
 __all__ = ["DesignOptions", "build", "design"]
 
 
+SAID = 5  # diagnosis rows repeated in an infeasible result's message
+
+
 def design(net: Network, options: SolveOptions | None = None, *, scenarios=None,
            probabilities=None, risk: dict | None = None, **kwargs: Any) -> Result:
     """Solve the network design MIP and return a Result; the objective is money per horizon.
@@ -49,4 +52,8 @@ def design(net: Network, options: SolveOptions | None = None, *, scenarios=None,
         add_regret(res, net, o, so, deadline)
     if res.status == "infeasible":
         res.diagnosis = diagnose_design(res.network, o, so, deadline)
+        if len(res.diagnosis):  # the message says why in business terms, as plan's does
+            said = res.diagnosis["message"].tolist()
+            more = f"; and {len(said) - SAID} more in the diagnosis table" if len(said) > SAID else ""
+            res.message = "; ".join([res.message, *said[:SAID]]) + more
     return res

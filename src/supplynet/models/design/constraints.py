@@ -106,6 +106,17 @@ def add_production_capacity(m: pyo.ConcreteModel, s: DesignSets, o: DesignOption
         index, rule=lambda m, n: quicksum(use[k] * m.make[k] for k in s.make_of[n]) <= caps[n])
 
 
+def add_make_open(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
+    """make[n,p] <= R_p·open[n] for decided plants n and products p that use none of n's
+    capacity (capacity_use 0): ``production_capacity`` cannot close them, and without
+    ``linking`` no arc row does either (units over the horizon; R_p the gross requirement)."""
+    d = s.data
+    use = dict(zip(s.make_list, d.production["capacity_use"].tolist(), strict=True))
+    index = [k for k in s.make_list if k[0] in m.open and use[k] == 0]
+    m.make_open = pyo.Constraint(index, rule=lambda m, n, p:
+                                 m.make[n, p] <= d.requirement.get(p, 0.0) * m.open[n])
+
+
 def add_throughput_capacity(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
     """Σ_i,p flow[i,n,p] <= capacity(n)  ∀ warehouse n (units over the horizon)."""
     d, arcs = s.data, s.arc_list

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ...network import Network
+from ...views import bom_units
 from .._sets import records
 
 DECIDABLE = ("existing", "candidate")
@@ -86,8 +87,9 @@ def gross_requirements(demand: dict[str, float], bom_of: dict[str, list[tuple[st
     return dict(req)
 
 
-def prepare(net: Network, penalty_default: float | None = None) -> DesignData:
-    """Sparse sets and plain data of the design model (the network must be valid)."""
+def prepare(net: Network, carbon_price: float = 0.0) -> DesignData:
+    """Sparse sets and plain data of the design model (the network must be valid);
+    ``carbon_price`` (money/kg CO2) enters the derived unmet penalty."""
     T = len(net.periods)
     nodes = net.table("nodes").set_index("id", drop=False)
     kind = dict(zip(nodes["id"].tolist(), nodes["kind"].tolist(), strict=True))
@@ -149,7 +151,7 @@ def prepare(net: Network, penalty_default: float | None = None) -> DesignData:
                                 zip(lanes_t["distance"].tolist(), lanes_t["lead_time"].tolist(), strict=False), strict=False))
     index_arcs(data)
     if demand["penalty"].isna().any():
-        demand["penalty"] = demand["penalty"].fillna(derived_penalty(data))
+        demand["penalty"] = demand["penalty"].fillna(derived_penalty(data, carbon_price))
     return data
 
 
@@ -170,16 +172,22 @@ def restrict_arcs(data: DesignData, keep: list[bool]) -> None:
     index_arcs(data)
 
 
-def derived_penalty(data: DesignData) -> float:
-    """Default unmet-demand penalty: 10 x an upper bound on the cost of delivering one unit.
+def derived_penalty(data: DesignData, carbon_price: float = 0.0) -> float:
+    """Default unmet-demand penalty: 10 x an upper bound on the cost of delivering one unit,
+    + 1 (money/unit).
 
-    The bound adds the dearest purchase of every component a unit can need (through the
-    BOM), the dearest production cost, the dearest lane cost times the longest lane path,
-    and the facilities' fixed costs spread over the demand.
+    The bound, for the dearest demanded product: the dearest purchase of every component it
+    can need (through the BOM); for every unit moved (the product and each component unit it
+    consumes, ``views.bom_units``) the dearest production cost, lane cost, handling and
+    carbon (``carbon_price`` money/kg times the largest kg per unit) times the number of nodes
+    (no path is longer); and the facilities' fixed costs spread over the demand.
     """
     price = data.supply.groupby("product")["price"].max().to_dict()
     prod_cost = float(data.production["cost"].max()) if len(data.production) else 0.0
     lane_cost = float(data.lanes["cost"].max()) if len(data.lanes) else 0.0
+    handling = float(data.node["handling_cost"].max()) if len(data.node) else 0.0
+    co2 = max([0.0, *data.lanes["co2"].tolist(), *data.supply["co2"].tolist(),
+               *data.production["co2"].tolist()]) * carbon_price
     total_dem = max(float(data.demand["quantity"].sum()), 1e-9)
     fixed = float(data.node["fixed_cost"].sum()) + float(data.levels["fixed_cost"].sum())
     fixed += float(data.production["fixed_cost"].sum()) + float(data.lanes["fixed_cost"].sum())
@@ -191,6 +199,8 @@ def derived_penalty(data: DesignData) -> float:
         comps = data.bom_of.get(p, [])
         return max(c, sum(q * unit_cost(comp, depth + 1) for comp, q in comps))
 
-    worst = max((unit_cost(p) for p in data.demand["product"].unique()), default=0.0)
-    n_nodes = max(len(data.node), 1)
-    return 10.0 * (worst + prod_cost * n_nodes + lane_cost * n_nodes + fixed / total_dem) + 1.0
+    units = bom_units(data.bom_of)
+    moved = (prod_cost + lane_cost + handling + co2) * max(len(data.node), 1)
+    worst = max((unit_cost(p) + units.get(p, 1.0) * moved for p in data.demand["product"].unique()),
+                default=0.0)
+    return 10.0 * (worst + fixed / total_dem) + 1.0

@@ -106,7 +106,7 @@ def design_data(net: Network, o: DesignOptions) -> DesignData:
     ``respect_quoted_lead_times`` arcs too slow for a committed pair's quote, dropped; in
     hard mode, raises ``Unreachable`` when some demand has no arc left (closed facilities,
     service radius, quoted lead time)."""
-    d = prepare(net)
+    d = prepare(net, carbon_price(net, o))
     if o.min_service_share is None and (o.max_service_distance is not None
                                         or o.max_service_lead_time is not None):
         keep = [d.kind[c] != "customer" or ch.service_ok(d, o, org, c)
@@ -173,6 +173,8 @@ def build(net: Network, o: DesignOptions, so: SolveOptions | None = None,
         big.add_level_choice(m, s, o)
         if o.linking:
             big.add_open_linking(m, s, o)
+        else:  # what the plants' arc rows did for makes that use no capacity
+            dc.add_make_open(m, s, o)
         if o.capacity_cover:
             dc.add_capacity_cover(m, s, o)
         if o.open_count_cover:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InstanceError
+from ...views import bom_units
 from .._sets import records
 from .options import PlanOptions
 
@@ -31,8 +32,9 @@ def derived_penalty(net, bom: dict, order: list[str]) -> float:
     every production step of its chain (one unit may need a setup, and a minimum lot, at
     each step: the largest setup cost plus min_lot x the unit cost of each product, rolled
     up through the BOM), plus holding it over the whole horizon (T x the highest holding
-    cost of the unit's material, as itself or as its components), plus the dearest lane
-    cost and handling times the number of nodes (no path is longer), plus carbon.
+    cost of the unit's material, as itself or as its components), plus, for every unit moved
+    (the product and each component unit it consumes: ``views.bom_units``), the dearest lane
+    cost and handling times the number of nodes (no path is longer) and the dearest carbon.
     """
     sup, prod = net.table("supply"), net.table("production")
     cost: dict[str, float] = defaultdict(float)
@@ -65,10 +67,14 @@ def derived_penalty(net, bom: dict, order: list[str]) -> float:
     lane = max([c + carbon * e for c, e in zip(lanes["cost"].tolist(), lanes["co2"].tolist(),
                                                 strict=True)], default=0.0)
     handling = max(nodes["handling_cost"].tolist(), default=0.0)
-    worst = max([cost[p] + chain.get(p, 0.0) + hold * material.get(p, 0.0)
-                 for p in set(cost) | set(material)], default=0.0)
     co2 = max(sup["co2"].tolist() + prod["co2"].tolist(), default=0.0) * carbon
-    return 10.0 * (worst + co2 + (lane + handling) * max(len(nodes), 1)) + 1.0
+    # per unit moved: at most one lane and one handling per node, and carbon; a finished
+    # unit moves its components too (bom_units)
+    moved = co2 + (lane + handling) * max(len(nodes), 1)
+    units = bom_units(bom)
+    worst = max([cost[p] + chain.get(p, 0.0) + hold * material.get(p, 0.0) + units.get(p, 1.0) * moved
+                 for p in set(cost) | set(material)], default=moved)
+    return 10.0 * worst + 1.0
 
 
 def order_rows(net, opts: PlanOptions, bom: dict, order: list[str], periods: list[int]
@@ -156,14 +162,17 @@ def _not_due(series: list[tuple[int, float, int]], T: int) -> list[float]:
     return out
 
 
-def requirements(orders: pd.DataFrame, balance: pd.DataFrame, bom, order, periods
-                 ) -> dict[tuple[str, int], float]:
+def requirements(orders: pd.DataFrame, balance: pd.DataFrame, bom, order, periods,
+                 min_lot: dict[str, float] | None = None) -> dict[tuple[str, int], float]:
     """R[p,t]: most units of p that production in period t can still usefully make (units).
 
     Own part: backlogged demand of the whole horizon (it may be served late), lost-sales
     demand of periods k with k + quoted lead time >= t, end targets and the largest
-    safety-stock target of p at each node; plus, through the BOM, the parents' R times
-    the units of p per parent.
+    safety-stock target of p at each node; plus, through the BOM, the units of p per parent
+    times what the parent's production can make: its R plus its largest minimum lot
+    (``min_lot``, units), when its R is positive. A minimum lot can force the parent beyond
+    its R, but some optimal plan makes at most one lot's worth more (else the last lot could
+    shrink or go), so the components' R must allow for it.
     """
     T = len(periods)
     diff: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(T + 2))
@@ -177,6 +186,7 @@ def requirements(orders: pd.DataFrame, balance: pd.DataFrame, bom, order, period
     bal1 = balance[balance["period"] == periods[0]]
     for p, te, ss in records(bal1, ["product", "target_end", "safety_stock"]):
         extra[p] += te + ss
+    lot = min_lot or {}
     parents: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for par, comps in bom.items():
         for comp, q in comps:
@@ -185,7 +195,8 @@ def requirements(orders: pd.DataFrame, balance: pd.DataFrame, bom, order, period
     for p in order:  # parents before components
         for t in periods:
             req[(p, t)] = (float(own[p][t]) if p in own else 0.0) + extra.get(p, 0.0) + sum(
-                q * req[(par, t)] for par, q in parents.get(p, []))
+                q * (req[(par, t)] + lot.get(par, 0.0))
+                for par, q in parents.get(p, []) if req[(par, t)] > 0)
     return req
 
 
@@ -201,7 +212,8 @@ def setup_rows(net, opts: PlanOptions, make: pd.DataFrame, orders: pd.DataFrame,
     if not opts.setups:
         return pd.DataFrame(columns=cols)
     need = make[(make["setup_cost"] > 0) | (make["setup_time"] > 0) | (make["min_lot"] > 0)]
-    req = requirements(orders, balance, bom, order, list(net.periods))
+    lots = make.assign(min_lot=make["min_lot"].fillna(0.0)).groupby("product")["min_lot"].max()
+    req = requirements(orders, balance, bom, order, list(net.periods), lots.to_dict())
     cap = nodes["capacity"].to_dict()
     otc = nodes["overtime_capacity"].to_dict()
     rows = []
