@@ -177,6 +177,13 @@ def test_committed_min_fill_rate_overrides_priority():
     bad = sn.plan(shortage(8, 8, 2, min_fill=0.5))
     assert bad.status == "infeasible"
     assert "min_fill_rates" in bad.diagnosis["element"].tolist()
+    # ... in business terms: without it gold takes the 2 units, silver gets none of its 8, and
+    # S's capacity is full, worth gold's penalty 100 less the price 1 per unit
+    said = bad.diagnosis.set_index("kind")["message"]
+    assert said["shortfall"] == ("customer C2, product A (class silver): 8 of 8 units not "
+                                 "delivered by the least-cost plan without the commitment")
+    assert said["capacity"] == "S supply is full in period(s) 1 (marginal value 99 money per unit over them)"
+    assert "8 of 8 units not delivered" in bad.message
 
 
 # ---------------------------------------------------------------------- push/pull

@@ -14,6 +14,7 @@ from .options import PlanOptions
 from .run import solve_plan
 
 COLUMNS = ["kind", "element", "product", "period", "amount", "message"]
+SHOWN = 5  # shortfalls and full capacities named per diagnosis
 
 
 def _relaxed(net, o: PlanOptions, name: str):
@@ -51,7 +52,9 @@ def diagnose(net, o: PlanOptions, so: SolveOptions, deadline: Deadline) -> pd.Da
                      "amount": None, "message": f"the plan becomes feasible without {name}; "
                      f"it conflicts with the capacities, lead times and other hard limits"})
         if name == "min_fill_rates":
-            rows += _missed_fill_rates(r.fill_rates)
+            missed = _missed_fill_rates(r.fill_rates)
+            rows += missed + _shortfalls(r.tables["deliveries"], {m["element"] for m in missed})
+            rows += _full_capacities(r.tables["capacity"])
     cands = net.nodes["status"].eq("candidate").any()
     if cands and not o.include_candidates:
         r = solve_plan(net, dataclasses.replace(o, include_candidates=True,
@@ -154,3 +157,50 @@ def _missed_fill_rates(fill_rates: pd.DataFrame) -> list[dict]:
                          "message": f"class {k}: committed fill rate {row['min_fill_rate']:.3g}, "
                          f"the least-cost plan without the commitment delivers {got:.3g}"})
     return rows
+
+
+def _shortfalls(deliveries: pd.DataFrame, classes: set) -> list[dict]:
+    """The largest undelivered quantities (customer, product) of the classes in ``classes``
+    in the plan without commitments: where the commitment cannot be met (units)."""
+    d = deliveries[deliveries["priority"].isin(classes)]
+    if not len(d):
+        return []
+    short = (d.assign(short=d["demand"] - d["delivered"])
+             .groupby(["customer", "product", "priority"], sort=False)[["short", "demand"]].sum())
+    short = short[short["short"] > 1e-6].sort_values("short", ascending=False).head(SHOWN)
+    return [{"kind": "shortfall", "element": c, "product": p, "period": None, "amount": float(x),
+             "message": f"customer {c}, product {p} (class {k}): {x:.6g} of {q:.6g} units not "
+             f"delivered by the least-cost plan without the commitment"}
+            for (c, p, k), x, q in zip(short.index, short["short"], short["demand"], strict=True)]
+
+
+def _full_capacities(capacity: pd.DataFrame) -> list[dict]:
+    """Resources used to the full in some period of the plan without commitments, dearest
+    first by marginal value (money per unit of the resource, summed over those periods)."""
+    full = capacity[capacity["utilisation"] >= 1.0 - 1e-6]
+    if not len(full):
+        return []
+    agg = (full.assign(mv=full["marginal_value"].fillna(0.0))
+           .groupby(["resource", "type"], sort=False)
+           .agg(periods=("period", list), mv=("mv", "sum")))
+    agg = agg.sort_values("mv", ascending=False).head(SHOWN)
+    rows = []
+    for (res, kind), periods, mv in zip(agg.index, agg["periods"], agg["mv"], strict=True):
+        when = _runs(sorted(periods))
+        rows.append({"kind": "capacity", "element": res, "product": "", "period": None,
+                     "amount": float(mv),
+                     "message": f"{res} {kind.replace('_', ' ')} is full in period(s) {when}"
+                     + (f" (marginal value {mv:.6g} money per unit over them)" if mv > 0 else "")})
+    return rows
+
+
+def _runs(periods: list[int]) -> str:
+    """'2-5, 8' for [2, 3, 4, 5, 8]."""
+    out, start = [], None
+    for i, t in enumerate(periods):
+        if start is None:
+            start = t
+        if i + 1 == len(periods) or periods[i + 1] != t + 1:
+            out.append(str(start) if start == t else f"{start}-{t}")
+            start = None
+    return ", ".join(out)
