@@ -1,14 +1,15 @@
 """The ``supplynet`` command: the parser over every registered subcommand, and ``main``.
 
-Exit codes: 0 success, 1 no solution (infeasible), 2 bad input (an invalid instance, a bad
-option, a file that cannot be read or written). Errors are printed as messages on stderr,
-never as tracebacks.
+Exit codes: 0 success, 1 no solution (infeasible) or an unexpected error, 2 bad input (an
+invalid instance, a bad option, a file that cannot be read or written). Errors are printed as
+messages on stderr, never as tracebacks (``-v`` adds the traceback of an unexpected error).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
 from .. import __version__
@@ -16,6 +17,8 @@ from ..errors import SupplynetError
 from ..extras import MissingExtraError
 from . import batch, generate, promise, registry, solve, validate  # noqa: F401  (each registers its subcommand)
 from .registry import EXIT_INVALID
+
+EXIT_ERROR = 1  # an unexpected exception: a bug, reported in one line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 2 bad input)."""
+    """Run the command line; return the exit code (0 ok, 1 no solution or a bug, 2 bad input)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -51,9 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INVALID
     except OSError as e:
-        where = f" {e.filename}" if getattr(e, "filename", None) else ""
-        print(f"error:{where}: {e.strerror or e}", file=sys.stderr)
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
         return EXIT_INVALID
+    except Exception as e:  # a bug, not bad input: one line, the traceback with -v
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(f"error: unexpected {type(e).__name__}: {e} (a supplynet bug; -v shows the "
+              "traceback)", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -12,7 +12,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from .registry import EXIT_OK, add_verbosity_arguments, print_table, read_any, register
+from .registry import (
+    EXIT_OK,
+    add_verbosity_arguments,
+    print_table,
+    read_any,
+    register,
+    seconds,
+)
+from .solve import shorten
 
 EXIT_NO_SOLUTION = 1
 
@@ -23,7 +31,7 @@ def add_promise_arguments(p: argparse.ArgumentParser) -> None:
                    "[, priority]")
     p.add_argument("--by-priority", action="store_true",
                    help="promise by priority (smaller first) instead of the file's order")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+    p.add_argument("--time-limit", type=seconds, default=None, metavar="S",
                    help="wall-clock seconds for the plan and for the re-solves, each")
     p.add_argument("--out", default=None, metavar="FILE", help="write the promises as CSV here")
     add_verbosity_arguments(p)
@@ -35,6 +43,7 @@ def run_promise(args: argparse.Namespace) -> int:
     import supplynet as sn
 
     from ..errors import InstanceError
+    from ..models.promising.orders import read_orders
 
     net = read_any(args.path)
     net.validate()
@@ -42,6 +51,8 @@ def run_promise(args: argparse.Namespace) -> int:
         orders = pd.read_csv(args.orders, dtype={"order": str, "customer": str, "product": str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InstanceError(f"{args.orders}: cannot read the orders ({e})") from e
+    sequence = "priority" if args.by_priority else "given"
+    read_orders(net, orders, sequence)  # a bad row is said before the plan is solved
     kwargs = {"log": bool(args.verbose)}
     if args.time_limit is not None:
         kwargs["time_limit"] = args.time_limit
@@ -49,10 +60,9 @@ def run_promise(args: argparse.Namespace) -> int:
         print(f"planning {net.name!r} ...", flush=True)
     plan = sn.plan(net, **kwargs)
     if not plan.ok:
-        print(f"no plan: {plan.status}. {plan.message}", file=sys.stderr)
+        print(f"no plan: {plan.status}. {shorten(plan.message)}", file=sys.stderr)
         return EXIT_NO_SOLUTION
-    out = sn.promise(plan, orders, sequence="priority" if args.by_priority else "given",
-                     time_limit=args.time_limit)
+    out = sn.promise(plan, orders, sequence=sequence, time_limit=args.time_limit)
     print_table(out)
     if args.out:
         path = Path(args.out)

@@ -9,6 +9,7 @@ imported; ``supplynet.cli.main`` imports every subcommand module explicitly.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,9 +35,33 @@ def register(name: str, add_arguments: Callable[[argparse.ArgumentParser], None]
     COMMANDS[name] = Command(add_arguments, run, help)
 
 
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds > 0 (no flag means no limit)."""
+    value = _number(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a finite number of seconds > 0 (leave the flag out for no limit)")
+    return value
+
+
+def non_negative(text: str) -> float:
+    """An argparse type: a finite number >= 0."""
+    value = _number(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number >= 0")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
 def add_solver_arguments(p: argparse.ArgumentParser) -> None:
     """The solver flags of every solving subcommand (SolveOptions time_limit and mip_gap)."""
-    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+    p.add_argument("--time-limit", type=seconds, default=None, metavar="S",
                    help="wall-clock seconds for the whole call (None: no limit)")
     p.add_argument("--mip-gap", "--gap", dest="mip_gap", type=float, default=None, metavar="G",
                    help="relative MIP gap (None: 1e-6)")
@@ -62,8 +87,6 @@ def add_verbosity_arguments(p: argparse.ArgumentParser) -> None:
 
 def print_table(df, file=None) -> None:
     print(df.to_string(index=False), file=file or sys.stdout)
-
-
 
 
 def read_any(path: str, orlib_capacity: float | None = None):

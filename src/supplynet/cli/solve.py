@@ -10,11 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import OptionsError
 from ..extras import require
 from .registry import (
     EXIT_OK,
     add_solver_arguments,
     add_verbosity_arguments,
+    non_negative,
     read_any,
     register,
     solver_options,
@@ -23,6 +25,7 @@ from .registry import (
 MODELS = ("design", "plan", "buffers")
 EXIT_NO_SOLUTION = 1  # infeasible, unbounded or an error: the diagnosis is printed
 EXIT_TIME_LIMIT_NO_SOLUTION = 3  # the time limit came before any feasible solution
+MESSAGE_CHARS = 500  # of the status message repeated on stderr
 
 
 def add_solve_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,7 +33,7 @@ def add_solve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", choices=MODELS, default="design")
     add_solver_arguments(p)
     p.add_argument("--soft", action="store_true", help="allow unmet demand at a penalty")
-    p.add_argument("--orlib-capacity", type=float, default=None, metavar="UNITS",
+    p.add_argument("--orlib-capacity", type=non_negative, default=None, metavar="UNITS",
                    help="warehouse capacity for OR-Library capa/capb/capc files")
     p.add_argument("--out", default=None, metavar="DIR", help="write the result tables here")
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
@@ -49,6 +52,7 @@ def run_solve(args: argparse.Namespace) -> int:
         require("openpyxl", "excel")
     net = read_any(args.path, args.orlib_capacity)
     net.validate()
+    out = prepare_out(args.out)  # an unwritable --out is said before the solve, not after it
     kwargs = solver_options(args)
     if args.soft:
         kwargs["soft"] = True
@@ -56,8 +60,7 @@ def run_solve(args: argparse.Namespace) -> int:
         print(f"solving {args.model} for {net.name!r} ...", flush=True)
     res = getattr(sn, args.model)(net, **kwargs)
     print(res.summary())
-    if args.out:
-        out = Path(args.out)
+    if out is not None:
         if args.format == "xlsx":
             path = res.to_excel(out / f"{net.name}_{args.model}.xlsx")
         else:
@@ -67,9 +70,31 @@ def run_solve(args: argparse.Namespace) -> int:
             for png in save_plots(res, out, f"{net.name}_{args.model}"):
                 print(f"chart written to {png}")
     if not res.ok:
-        print(f"no solution: {res.status}. {res.message}", file=sys.stderr)
+        print(f"no solution: {res.status}. {shorten(res.message)}", file=sys.stderr)
         return EXIT_TIME_LIMIT_NO_SOLUTION if res.status == "time_limit" else EXIT_NO_SOLUTION
     return EXIT_OK
+
+
+def prepare_out(folder: str | None) -> Path | None:
+    """The --out folder, created now; OptionsError when it is a file or cannot be created."""
+    if folder is None:
+        return None
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OptionsError(f"--out {folder}: exists and is not a folder") from None
+    except OSError as e:
+        raise OptionsError(f"--out {folder}: cannot create the folder ({e.strerror or e})") from None
+    return out
+
+
+def shorten(message: str, limit: int = MESSAGE_CHARS) -> str:
+    """The message cut at ``limit`` characters: a diagnosis can name every customer, and the
+    summary above already lists it (``--out`` writes all of it to status.csv)."""
+    if len(message) <= limit:
+        return message
+    return f"{message[:limit].rstrip()} ... ({len(message) - limit:,} more characters)"
 
 
 def save_plots(res, out: Path, stem: str) -> list[Path]:

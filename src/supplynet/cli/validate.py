@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .registry import EXIT_INVALID, EXIT_OK, print_table, read_any, register
+from .registry import EXIT_INVALID, EXIT_OK, non_negative, print_table, read_any, register
 
 
 def add_validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="instance folder, its instance.yaml, or an .xlsx workbook")
-    p.add_argument("--orlib-capacity", type=float, default=None, metavar="UNITS",
+    p.add_argument("--orlib-capacity", type=non_negative, default=None, metavar="UNITS",
                    help="read PATH as an OR-Library cap file with this warehouse capacity "
                         "(for cap*.txt files; optional where the file gives capacities)")
 
