@@ -153,3 +153,12 @@ def test_bad_input_is_named_before_any_stage_graph():
     net.set_table("lanes", lanes)
     with pytest.raises(sn.InstanceError, match=r"lanes row 1 .*cost"):
         sn.buffers(net)
+
+
+def test_solve_options_object_is_accepted_positionally():
+    # as design(net, options) and plan(net, options) accept it (it raised TypeError)
+    net = sn.read(Path(__file__).parents[1] / "instances" / "juice")
+    plain = sn.buffers(net)
+    given = sn.buffers(net, sn.SolveOptions(time_limit=60))
+    assert given.objective == pytest.approx(plain.objective)
+    assert given.costs["category"].tolist() == ["safety_stock"]

@@ -308,3 +308,16 @@ def test_closed_plant_cannot_make_without_linking_rows(engine):
     r = sn.design(net, linking=False, capacity_cover=False, engine=engine)
     assert r.objective == pytest.approx(105.0)
     assert bool(r.tables["facilities"].set_index("node").at["P", "open"])
+
+
+def test_no_capacity_at_all_is_infeasible_not_an_exception():
+    # the only warehouse has capacity 0: capacity_cover is a row of constants that fails
+    # (Pyomo raised InfeasibleConstraintException); by hand none of the 10 units can arrive
+    n = sn.Network("zero")
+    n.add_product("j").add_supplier("S").add_supply("S", "j")
+    n.add_warehouse("W", status="candidate", capacity=0).add_customer("C")
+    n.add_lane("S", "W").add_lane("W", "C", cost=1).add_demand("C", "j", 10)
+    r = sn.design(n)
+    assert r.status == "infeasible"
+    assert "capacity_cover" in r.message
+    assert "customer C, product j: 10 of 10 units cannot be delivered" in r.message

@@ -158,7 +158,7 @@ def test_public_call_gives_the_same_cost_with_either_engine():
             for engine in ("arrays", "pyomo"):
                 r = sn.gsm(g, force_buffer=force, compare_policies=False, engine=engine, **opts)
                 assert r.status == "optimal", r.message
-                costs[engine] = r.costs.set_index("category").loc["safety stock", "cost"]
+                costs[engine] = r.costs.set_index("category").loc["safety_stock", "cost"]
             assert costs["arrays"] == pytest.approx(want, rel=1e-7, abs=1e-7)
             assert costs["pyomo"] == pytest.approx(want, rel=1e-7, abs=1e-7)
         checked += 1

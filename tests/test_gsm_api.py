@@ -33,7 +33,7 @@ def test_result_tables_and_costs():
     cols = {"stage", "inbound_service_time", "outbound_service_time", "net_replenishment_time",
             "safety_stock", "safety_stock_value", "base_stock", "role"}
     assert cols <= set(r.stages.columns)
-    assert list(r.costs["category"]) == ["safety stock"]
+    assert list(r.costs["category"]) == ["safety_stock"]
     assert r.costs["cost"].sum() == pytest.approx(r.objective)
     assert r.stages["safety_stock_value"].sum() == pytest.approx(r.objective)
     assert set(r.policies["policy"]) == {"optimal", "buffer every stage",
@@ -48,7 +48,7 @@ def test_pipeline_stock_is_a_constant_added_to_the_objective():
     # every stage carries mean demand 10: pipeline cost = sum h * 10 * T = 10 (2 + 2 + 4)
     pipeline = 1 * 10 * 2 + 2 * 10 * 1 + 4 * 10 * 1
     assert r1.objective == pytest.approx(r0.objective + pipeline)
-    assert dict(zip(r1.costs["category"], r1.costs["cost"], strict=True))["pipeline stock"] == \
+    assert dict(zip(r1.costs["category"], r1.costs["cost"], strict=True))["pipeline_stock"] == \
         pytest.approx(pipeline)
     assert (r1.stages["outbound_service_time"] == r0.stages["outbound_service_time"]).all()
 

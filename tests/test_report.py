@@ -48,7 +48,7 @@ def test_kpis_carry_the_instance_units_in_every_model(juice_chf):
     assert d.at["open_plants", "unit"] == "count"
     assert type(d.at["open_plants", "value"]) is int and d.at["open_plants", "value"] == 2
     b = runs["buffers"].kpis.set_index("kpi")
-    assert b.at["safety stock cost", "unit"] == "CHF/month"  # juice periods are months
+    assert b.at["safety_stock_cost", "unit"] == "CHF/month"  # juice periods are months
     assert type(b.at["stages", "value"]) is int and b.at["stages", "unit"] == "count"
     p = runs["plan"].kpis.set_index("kpi")
     assert p.at["total_cost", "unit"] == "CHF/horizon"

@@ -9,6 +9,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
+import supplynet as sn
 from supplynet.errors import OptionsError
 from supplynet.options import SolveOptions
 from supplynet.solve import solve_model
@@ -246,3 +247,31 @@ def test_a_bound_proven_elsewhere_lifts_a_weak_mip_bound_and_its_gap():
     lp = Solution(status="optimal", objective=5.0, bound=5.0, gap=0.0)
     lp.lift_bound(7.0, "nonsense for an LP")
     assert lp.bound == 5.0
+
+
+def test_infinite_time_limit_means_none():
+    # inf crashed the watchdog (OverflowError) and the buffers model; it means no limit
+    assert SolveOptions(time_limit=math.inf).time_limit is None
+    r = sn.design(sn.read(Path(__file__).parents[1] / "instances" / "juice"), time_limit=math.inf)
+    assert r.status == "optimal"
+
+
+def test_a_spent_deadline_hands_out_only_the_minimum_step():
+    # every step after the limit used to get a whole second, so a 0.5 s call ran 3.5 s
+    from supplynet.solve import MIN_STEP_SECONDS, Deadline
+    spent = Deadline(1e-9)
+    assert spent.expired()
+    assert spent.options(SolveOptions(time_limit=1e-9)).time_limit == MIN_STEP_SECONDS
+    assert MIN_STEP_SECONDS < 1.0
+
+
+def test_a_result_without_start_values_is_no_start():
+    # an LP plan keeps no integer start values: passing it as mip_start raised
+    # "mip_start must be a Result" although it was one; now it simply gives no start
+    from supplynet.solve import start_values
+    juice = sn.read(Path(__file__).parents[1] / "instances" / "juice")
+    lp = sn.plan(juice)
+    assert lp.start_values is None
+    assert start_values(lp) == {}
+    again = sn.plan(juice, mip_start=lp)
+    assert again.objective == pytest.approx(lp.objective, rel=1e-9)

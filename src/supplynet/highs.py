@@ -102,7 +102,7 @@ def make_highs(options: SolveOptions) -> highspy.Highs:
 
 def run_highs(h: highspy.Highs, time_limit: float | None) -> bool:
     """Run HiGHS; with a time limit, under a watchdog that interrupts it ``WATCHDOG_GRACE``
-    seconds past the limit (keeping its incumbent). Returns False if HiGHS did not stop within
+    seconds past the limit (a quarter of a shorter limit, at least 0.1 s), keeping its incumbent. Returns False if HiGHS did not stop within
     ``CANCEL_GRACE`` seconds of the interrupt: the solve is then abandoned in its thread."""
     if time_limit is None:
         h.run()
@@ -116,7 +116,9 @@ def run_highs(h: highspy.Highs, time_limit: float | None) -> bool:
             done.set()
 
     threading.Thread(target=work, name="highs-solve", daemon=True).start()
-    if done.wait(time_limit + WATCHDOG_GRACE):
+    # a short limit gets a short grace, so that a spent limit is not overrun by a second
+    grace = min(WATCHDOG_GRACE, max(0.1, 0.25 * time_limit))
+    if done.wait(min(time_limit + grace, threading.TIMEOUT_MAX)):
         return True
     # The interrupt callbacks are switched on only now: on, they call into Python at every
     # simplex iteration (about 10 % of a MIP's time, measured on capa).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -14,7 +15,8 @@ class SolveOptions:
     """How HiGHS is run. Every model function accepts these as keyword arguments.
 
     Attributes:
-        time_limit: wall-clock limit of the HiGHS solve, seconds (None = no limit).
+        time_limit: wall-clock limit of the whole call, seconds (pre-processing, every solve,
+            diagnosis; None or inf = no limit).
         mip_gap: relative MIP gap at which HiGHS stops, (primal - bound) / |primal|.
         mip_abs_gap: absolute MIP gap, in money units of the objective (None = HiGHS default).
         threads: HiGHS threads; 1 by default so batch workers do not oversubscribe cores.
@@ -37,6 +39,8 @@ class SolveOptions:
     highs_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.time_limit is not None and self.time_limit == math.inf:
+            self.time_limit = None  # no limit, as HiGHS reads an infinite one
         if self.time_limit is not None and not self.time_limit > 0:
             raise OptionsError(f"time_limit must be a positive number of seconds, got {self.time_limit!r}")
         if not 0 <= self.mip_gap < 1:

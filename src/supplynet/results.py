@@ -15,6 +15,13 @@ from .report.units import kpis_with_units, units_of
 from .solve import write_model
 
 
+def sentences(messages: list[str], shown: int = 5) -> str:
+    """The first ``shown`` messages joined by '; ', and how many more the diagnosis holds:
+    a result's message stays readable when hundreds of demands are cut off."""
+    more = len(messages) - shown
+    return "; ".join(messages[:shown]) + (f"; and {more} more in the diagnosis table" if more > 0 else "")
+
+
 @dataclass
 class Result:
     """The answer of one model run.

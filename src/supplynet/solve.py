@@ -42,6 +42,11 @@ _LIMIT_STATUSES = {
 }
 
 
+# The least a solve step is given once the call's limit is (nearly) spent: enough for HiGHS to
+# hand back a start it was given, short enough that a spent limit is not overrun by much.
+MIN_STEP_SECONDS = 0.1
+
+
 class Deadline:
     """The wall-clock budget of one public call, started once and shared by every step.
 
@@ -72,7 +77,7 @@ class Deadline:
         """Seconds for a step: ``share`` of the time limit, at most ``cap`` (``cap`` without one)."""
         return cap if self.limit is None else min(cap, share * self.limit)
 
-    def options(self, options: SolveOptions, floor: float = 1.0) -> SolveOptions:
+    def options(self, options: SolveOptions, floor: float = MIN_STEP_SECONDS) -> SolveOptions:
         """``options`` with the time limit cut to what is left (at least ``floor`` seconds)."""
         return options if self.limit is None else options.replace(time_limit=self.left(floor))
 
@@ -211,9 +216,13 @@ def start_values(mip_start: Any) -> dict[str, float]:
         return {}
     if isinstance(mip_start, dict):
         return {str(k): float(v) for k, v in mip_start.items()}
-    values = getattr(mip_start, "start_values", None)
-    if values is not None:
-        return dict(values)
+    if hasattr(mip_start, "start_values"):  # a Result
+        if mip_start.start_values is None:  # an LP, or a result without a solution
+            log.info("mip_start: the %s result holds no integer start values (%s); solving "
+                     "without a start", getattr(mip_start, "model", "given"),
+                     getattr(mip_start, "status", "no solution"))
+            return {}
+        return dict(mip_start.start_values)
     if isinstance(mip_start, Solution):
         return mip_start.column_values_by_name()
     raise OptionsError("mip_start must be a Result, a Solution or a {variable name: value} dict")
@@ -242,7 +251,7 @@ def solve_compiled(cm: CompiledModel, options: SolveOptions, model: pyo.Concrete
     if status == _MS.kUnboundedOrInfeasible and options.presolve:
         # Presolve cannot tell these apart; without it the simplex can.
         h.setOptionValue("presolve", "off")
-        left = deadline.left(floor=1.0)
+        left = deadline.left(floor=MIN_STEP_SECONDS)
         if left is not None:
             h.setOptionValue("time_limit", left)
         if not run_highs(h, left):
@@ -260,7 +269,7 @@ def solve_compiled(cm: CompiledModel, options: SolveOptions, model: pyo.Concrete
         # tree against that value and call the start optimal: solve again without it.
         log.info("HiGHS valued the MIP start at %.9g, its cost is %.9g: solving again "
                  "without the start", sol.objective, float(cm.cost @ sol.x) + cm.offset)
-        left = deadline.left(floor=1.0)
+        left = deadline.left(floor=MIN_STEP_SECONDS)
         again = solve_compiled(cm, options.replace(mip_start=None, time_limit=left), model)
         again.handoff_seconds += sol.handoff_seconds
         again.solve_seconds += sol.solve_seconds

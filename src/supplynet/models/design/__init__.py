@@ -13,7 +13,7 @@ from typing import Any
 
 from ...network import Network
 from ...options import SolveOptions, split_options
-from ...results import Result
+from ...results import Result, sentences
 from ...solve import Deadline
 from .diagnose import diagnose_design
 from .model import build
@@ -22,9 +22,6 @@ from .run import add_regret, solve_design
 from .stochastic import stochastic_design
 
 __all__ = ["DesignOptions", "build", "design"]
-
-
-SAID = 5  # diagnosis rows repeated in an infeasible result's message
 
 
 def design(net: Network, options: SolveOptions | None = None, *, scenarios=None,
@@ -53,7 +50,5 @@ def design(net: Network, options: SolveOptions | None = None, *, scenarios=None,
     if res.status == "infeasible":
         res.diagnosis = diagnose_design(res.network, o, so, deadline)
         if len(res.diagnosis):  # the message says why in business terms, as plan's does
-            said = res.diagnosis["message"].tolist()
-            more = f"; and {len(said) - SAID} more in the diagnosis table" if len(said) > SAID else ""
-            res.message = "; ".join([res.message, *said[:SAID]]) + more
+            res.message += "; " + sentences(res.diagnosis["message"].tolist())
     return res

@@ -33,9 +33,9 @@ import highspy
 import numpy as np
 
 from ...compile import CompiledModel
-from ...highs import pass_model, quiet_highs
+from ...highs import pass_model, quiet_highs, run_highs
 from ...options import SolveOptions
-from ...solve import Deadline, Solution, solve_compiled
+from ...solve import MIN_STEP_SECONDS, Deadline, Solution, solve_compiled
 from .._sets import Built
 
 log = logging.getLogger(__name__)
@@ -141,9 +141,9 @@ def relax(cm: CompiledModel, budget: float, threads: int
     n = len(cm.columns)
     h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
     h.setOptionValue("solver", "ipm")
-    h.setOptionValue("time_limit", max(1.0, budget))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    limit = max(MIN_STEP_SECONDS, budget)
+    h.setOptionValue("time_limit", limit)
+    if not run_highs(h, limit) or h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     x = np.asarray(h.getSolution().col_value)
     value = h.getInfo().objective_function_value

@@ -35,7 +35,7 @@ import highspy
 import numpy as np
 
 from ...highs import quiet_highs
-from ...solve import Deadline
+from ...solve import MIN_STEP_SECONDS, Deadline
 from .data import DesignData, finite, min_open_count
 from .lagrangian import Core, forced_values, knapsacks, select_value
 
@@ -222,7 +222,7 @@ def _upper_bound(core: Core, use: list[int], seconds: float, threads: int):
     h = model.h
     ycols = np.array([model.ycol[i] for i in use], dtype=np.int32)
     h.changeColsIntegrality(len(ycols), ycols, np.ones(len(ycols), dtype=np.int32))
-    h.setOptionValue("time_limit", float(max(seconds, 1.0)))
+    h.setOptionValue("time_limit", float(max(seconds, MIN_STEP_SECONDS)))
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("mip_max_nodes", 1)  # the root finds the design; proving is the final solve's job
     h.run()
@@ -290,7 +290,7 @@ def reduce_core(core: Core, time_budget: float, threads: int = 1, max_rounds: in
              "%d rounds (%.2f s)", lp + core.const, len(master.members), nf, rounds, t_lp)
 
     use = [i for i in master.members if y[i] > 1e-6]
-    ub = _upper_bound(core, use, clock.left(floor=1.0), threads)
+    ub = _upper_bound(core, use, clock.left(floor=MIN_STEP_SECONDS), threads)
     if ub is None:
         log.info("design: Lagrangian fixing: the restricted MIP over %d warehouses found no "
                  "design (%.2f s); solving without fixing", len(use), clock.elapsed())

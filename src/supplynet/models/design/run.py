@@ -9,6 +9,8 @@ import math
 import time
 from typing import Any
 
+from pyomo.common.errors import InfeasibleConstraintException
+
 from ...arrays import member_name
 from ...compile import compile_model
 from ...network import Network
@@ -96,7 +98,13 @@ def solve_built(net: Network, o: DesignOptions, so: SolveOptions, deadline: Dead
         if so.mip_start is None:
             run = run.replace(mip_start=start_of(built, red))
     t_handoff = time.perf_counter()
-    cm = compile_model(built.model)
+    try:
+        cm = compile_model(built.model)
+    except InfeasibleConstraintException as e:  # a row of constants that fails, e.g. no capacity
+        log.info("design: no model solved, a constraint is infeasible on its data: %s", e)
+        return Result(model="design", status="infeasible",
+                      message=f"the model has no feasible solution: {e}",
+                      build_seconds=t1 - t0, network=work, options=o, applier=apply_design), built
     probed = None
     if red is None and o.plant_probing is not False:
         probed = probe_and_solve(built, cm, run, deadline, o.plant_probing)

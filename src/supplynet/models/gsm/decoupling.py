@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InstanceError, OptionsError
-from ...options import split_options
+from ...options import SolveOptions, split_options
 from ...results import Result
 from ...views import bom_children, bom_rows
 from .placement import GsmOptions, gsm
@@ -356,11 +356,13 @@ def _apply(result: Result):
     return net
 
 
-def buffers(net: Network, **options: Any) -> Result:
+def buffers(net: Network, solve_options: SolveOptions | None = None, **options: Any) -> Result:
     """Guaranteed-service safety stocks and push/pull decoupling points of a Network.
 
     Args:
         net: a Network (closed facilities are ignored).
+        solve_options: a ``SolveOptions`` to start from (keyword solver options override it),
+            as ``design`` and ``plan`` take it.
         **options: ``BuffersOptions`` fields and solver options (time_limit, mip_gap, ...).
 
     Returns:
@@ -371,7 +373,7 @@ def buffers(net: Network, **options: Any) -> Result:
         segment), ``costs``, ``policies``, ``kpis``; ``apply()`` writes safety_stock and
         mode (push at decoupling points, pull elsewhere) into the network's stock table.
     """
-    opts, solve_options = split_options(BuffersOptions, options)
+    opts, solve_options = split_options(BuffersOptions, options, solve_options)
     net.validate()  # bad input is named by table and row before the stage graph is read
     g, info = stage_graph(net)
     service = _add_demand(net, g, info["customer_lanes"])

@@ -232,12 +232,14 @@ def stage_table(data: StageData, S: np.ndarray) -> pd.DataFrame:
     })
 
 
-def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
+def gsm(stages: nx.DiGraph | str | Path, solve_options: SolveOptions | None = None,
+        **options: Any) -> Result:
     """Optimal guaranteed-service safety stocks of a stage graph.
 
     Args:
         stages: a ``networkx.DiGraph`` of stages (attributes in ``supplynet.models.gsm.graph``)
             or a path readable by ``read_stage_graph``.
+        solve_options: a ``SolveOptions`` to start from (keyword solver options override it).
         **options: ``GsmOptions`` fields (method, force_buffer, forbid_buffer,
             max_service_time, include_pipeline, compare_policies, reduce, max_mip_pairs,
             engine) and ``SolveOptions`` fields (time_limit, mip_gap, threads, log, ...).
@@ -253,7 +255,7 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
         from .io import read_stage_graph
 
         stages = read_stage_graph(stages)
-    opts, solve_options = split_options(GsmOptions, options)
+    opts, solve_options = split_options(GsmOptions, options, solve_options)
     data = prepare(stages, opts.force_buffer, opts.forbid_buffer, opts.max_service_time)
     prep = time.perf_counter() - t0
     limit = solve_options.time_limit
@@ -278,9 +280,9 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
         result.diagnosis = pd.DataFrame({"message": best.message.split("; ")})
         return result
     table = stage_table(data, best.S)
-    costs = [{"category": "safety stock", "cost": float(table["safety_stock_value"].sum())}]
+    costs = [{"category": "safety_stock", "cost": float(table["safety_stock_value"].sum())}]
     if opts.include_pipeline:
-        costs.append({"category": "pipeline stock", "cost": pipeline})
+        costs.append({"category": "pipeline_stock", "cost": pipeline})
     result.objective = float(sum(c["cost"] for c in costs))
     finite = best.bound is not None and np.isfinite(best.bound)
     result.bound = min(best.bound + pipeline, result.objective) if finite else None
@@ -291,9 +293,9 @@ def gsm(stages: nx.DiGraph | str | Path, **options: Any) -> Result:
                       max(0.0, (result.objective - result.bound) / abs(result.objective)))
     result.start_values = {str(s): int(v) for s, v in zip(data.ids, best.S, strict=True)}
     kpis = [("stages", data.n, "count"),
-            ("decoupling points", int((table["role"] != "pull").sum()), "count"),
-            ("safety stock", float(table["safety_stock"].sum()), "units"),
-            ("safety stock cost", costs[0]["cost"], "money/period")]
+            ("decoupling_points", int((table["role"] != "pull").sum()), "count"),
+            ("safety_stock", float(table["safety_stock"].sum()), "units"),
+            ("safety_stock_cost", costs[0]["cost"], "money/period")]
     result.tables = {"stages": table, "costs": pd.DataFrame(costs),
                      "kpis": pd.DataFrame(kpis, columns=["kpi", "value", "unit"])}
     result.message = best.message or f"solved by {best.method}"

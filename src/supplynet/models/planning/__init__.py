@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ...options import SolveOptions, split_options
-from ...results import Result
+from ...results import Result, sentences
 from ...solve import Deadline
 from .._sets import Built
 from .diagnose import diagnose, unreachable
@@ -72,7 +72,7 @@ def plan(net, options: SolveOptions | None = None, **kwargs: Any) -> Result:
     lost = unreachable(net, o)
     if len(lost):  # demand no usable facility can reach: never "optimal" with it unserved
         res = Result(model="plan", status="infeasible", diagnosis=lost, network=net,
-                     options=(o, so), message="; ".join(lost["message"].tolist()))
+                     options=(o, so), message=sentences(lost["message"].tolist()))
         res.tables["costs"] = pd.DataFrame(columns=["category", "cost"])
         return res
     res = solve_plan(net, o, so, deadline)
@@ -83,7 +83,7 @@ def plan(net, options: SolveOptions | None = None, **kwargs: Any) -> Result:
     if res.status == "infeasible":
         res.diagnosis = diagnose(net, o, so, deadline)
         if len(res.diagnosis):
-            res.message += "; " + "; ".join(res.diagnosis["message"].tolist())
+            res.message += "; " + sentences(res.diagnosis["message"].tolist())
     res.tables.setdefault("costs", pd.DataFrame(columns=["category", "cost"]))
     cands = [n for n, s in zip(net.nodes["id"].tolist(), net.nodes["status"].tolist(), strict=True)
              if s == "candidate"]
