@@ -192,3 +192,11 @@ def test_lagrangian_fixing_logs_its_phases(caplog, monkeypatch):
     assert "design: Lagrangian fixing: restricted MIP over " in text
     assert "probing rounds" in text
     assert "warehouses fixed closed" in text
+
+
+def test_warnings_are_not_printed_without_logging_configured(capfd):
+    # design.apply() warns about stranded stock; with no handler anywhere, logging's
+    # last-resort handler printed it on stderr. The package's NullHandler keeps it quiet.
+    with unconfigured():
+        logging.getLogger("supplynet.models.design.results").warning("stranded stock")
+    assert capfd.readouterr().err == ""

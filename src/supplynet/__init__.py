@@ -7,9 +7,14 @@ model's module is loaded only when used.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 __version__ = "0.1.0"
+
+# A library is quiet unless asked: without this, logging's last-resort handler would print the
+# package's warnings on stderr when the application configured no logging.
+logging.getLogger("supplynet").addHandler(logging.NullHandler())
 
 _EXPORTS = {
     "Network": "supplynet.network",

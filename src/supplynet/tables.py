@@ -70,6 +70,11 @@ def _empty_like(dtype: str, default, n: int):
     return np.full(n, float(default))
 
 
+def _unit(spec) -> str:
+    """' units' after a number, '' for a unitless column."""
+    return f" {spec.unit}" if spec.unit else ""
+
+
 def _is_blank(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() == "")
 
@@ -116,7 +121,7 @@ def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: lis
                     problems.append(f"{row_label(schema, df, i)}: {col} is empty")
                 elif not spec.blank_ok:
                     problems.append(f"{row_label(schema, df, i)}: {col} is empty (write 0 if "
-                                    f"it is really {default:g} {spec.unit})")
+                                    f"it is really {default:g}{_unit(spec)})")
                     nums[i] = float(default)
                 elif default is not None:
                     nums[i] = float(default)
@@ -131,7 +136,7 @@ def _coerce(schema: TableSchema, df: pd.DataFrame, col: str, spec, problems: lis
     for i in np.flatnonzero(huge):
         hint = "; leave the cell empty for unlimited" if unlimited else ""
         problems.append(f"{row_label(schema, df, i)}: {col}={nums[i]:g} is beyond what the solver "
-                        f"can represent (at most {LARGEST_VALUE:g} {spec.unit}){hint}")
+                        f"can represent (at most {LARGEST_VALUE:g}{_unit(spec)}){hint}")
     if spec.dtype == "int":
         finite = np.isfinite(nums)
         with np.errstate(invalid="ignore"):  # inf - inf: masked by ``finite``
