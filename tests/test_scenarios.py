@@ -299,3 +299,18 @@ def test_cost_kinds_use_the_models_category_names():
     pd.testing.assert_frame_equal(new.production, old.production)
     np.testing.assert_allclose(new.production["subcontract_cost"],
                                3.0 * net.production["subcontract_cost"])
+
+
+def test_a_scenario_named_base_with_changes_is_refused():
+    # it silently replaced the network as given, so every "vs base" compared it with itself
+    net = sn.read(Path(__file__).parents[1] / "instances" / "juice")
+    with pytest.raises(sn.OptionsError, match="'base' is kept for the network as given"):
+        sn.solve_many("design", net, [sn.Scenario("base", demand=1.2)])
+    # a base that changes nothing is the network as given: accepted
+    runs = sn.solve_many("design", net, [sn.Scenario("base"), sn.Scenario("more", demand=1.1)])
+    assert sorted(runs.status["scenario"]) == ["base", "more"]
+
+
+def test_scenario_errors_say_scenario_not_instance():
+    with pytest.raises(sn.InstanceError, match=r"^invalid scenario 'x': 1 problem"):
+        sn.Scenario("x", demand=-1)

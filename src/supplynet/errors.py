@@ -10,12 +10,13 @@ class SupplynetError(Exception):
 class InstanceError(SupplynetError, ValueError):
     """An instance (files, tables or graph) is invalid. ``problems`` lists every problem found."""
 
-    def __init__(self, problems: list[str] | str, source: str | None = None):
+    def __init__(self, problems: list[str] | str, source: str | None = None,
+                 what: str = "instance"):
         if isinstance(problems, str):
             problems = [problems]
         self.problems = list(problems)
         self.source = source
-        head = f"invalid instance {source}" if source else "invalid instance"
+        head = f"invalid {what} {source}" if source else f"invalid {what}"
         n = len(self.problems)
         lines = [f"{head}: {n} problem{'s' if n != 1 else ''}"]
         lines += [f"  - {p}" for p in self.problems]

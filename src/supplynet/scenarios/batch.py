@@ -54,7 +54,12 @@ def _scenario_list(scenarios, net, include_base: bool) -> list[Scenario]:
         scs = read_scenarios(scenarios, net)
     else:
         scs = scenarios_from_list(list(scenarios or []), net)
-    if include_base and BASE not in {s.name for s in scs}:
+    given = next((s for s in scs if s.name == BASE), None)
+    if include_base and given is not None and not given.is_empty():
+        raise OptionsError(f"scenario name {BASE!r} is kept for the network as given, which "
+                           "every comparison is against; rename that scenario (or pass "
+                           "include_base=False)")
+    if include_base and given is None:
         scs = [Scenario(BASE, description="the network as given")] + scs
     if not scs:
         raise OptionsError("solve_many: no scenarios to solve")

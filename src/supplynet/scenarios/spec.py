@@ -78,7 +78,13 @@ class Scenario:
         self.params = dict(self.params or {})
         problems = self._structure_problems()
         if problems:
-            raise InstanceError(problems, source=f"scenario {self.name!r}")
+            raise InstanceError(problems, source=repr(self.name), what="scenario")
+
+    def is_empty(self) -> bool:
+        """True when the scenario changes nothing (the network as given)."""
+        return not (self.demand or self.disrupt or self.costs or self.params or self.open
+                    or self.close or self.set or self.carbon_price is not None
+                    or self.co2_cap is not None)
 
     # ------------------------------------------------------------ structure
     def _structure_problems(self) -> list[str]:
@@ -232,7 +238,7 @@ def read_scenarios(path: str | Path, net=None) -> list[Scenario]:
         data = data["scenarios"]
     if not isinstance(data, list):
         raise InstanceError(f"{path}: expected a list of scenarios, found {type(data).__name__}",
-                            source=str(path))
+                            source=str(path), what="scenarios")
     return scenarios_from_list(data, net, source=str(path))
 
 
@@ -256,7 +262,7 @@ def scenarios_from_list(items: Iterable, net=None, source: str = "scenarios") ->
         for s in out:
             problems += s.check(net)
     if problems:
-        raise InstanceError(problems, source=source)
+        raise InstanceError(problems, source=source, what="scenarios")
     return out
 
 
