@@ -351,3 +351,13 @@ def test_parameters_that_cannot_be_written(tmp_path, suffix):
     net.params["where"] = [Path("/x")]
     with pytest.raises(sn.InstanceError, match="parameter.* where.* cannot be written"):
         net.write(tmp_path / f"p{suffix}")
+
+
+def test_a_yaml_key_given_twice_is_named(tmp_path):
+    # YAML keeps the last of two keys silently: a second periods: would override the first
+    folder = tmp_path / "dup"
+    sn.read(Path(__file__).parents[1] / "instances" / "juice").write(folder)
+    text = (folder / "instance.yaml").read_text()
+    (folder / "instance.yaml").write_text(text + "periods: 6\n")
+    with pytest.raises(sn.InstanceError, match=r"key 'periods' given twice \(first on line \d+\)"):
+        sn.read(folder)

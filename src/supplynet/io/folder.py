@@ -25,6 +25,22 @@ from .writing import PARAMS_FILE
 
 
 # ------------------------------------------------------------------------- reading
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML keeps the last silently,
+    so a second ``periods:`` would override the first unseen)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice (first on line {seen[key] + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: Path) -> Any:
     """A YAML file's content; unreadable files and syntax errors raise InstanceError with the
     file, line and column."""
@@ -33,7 +49,7 @@ def load_yaml(path: Path) -> Any:
     except OSError as e:
         raise InstanceError(f"{path}: cannot read ({e.strerror or e})", source=str(path)) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
