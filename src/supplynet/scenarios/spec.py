@@ -80,12 +80,6 @@ class Scenario:
         if problems:
             raise InstanceError(problems, source=repr(self.name), what="scenario")
 
-    def is_empty(self) -> bool:
-        """True when the scenario changes nothing (the network as given)."""
-        return not (self.demand or self.disrupt or self.costs or self.params or self.open
-                    or self.close or self.set or self.carbon_price is not None
-                    or self.co2_cap is not None)
-
     # ------------------------------------------------------------ structure
     def _structure_problems(self) -> list[str]:
         p: list[str] = []
