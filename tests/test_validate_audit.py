@@ -209,3 +209,16 @@ def test_cell_messages_read_as_sentences():
     lanes.loc[2, "lead_time"] = 1.5  # W -> C, row 3
     replace_table(net, "lanes", lanes)
     assert "lead_time=1.5 is not a whole number of periods" in only(find_problems(net))
+
+
+def test_blank_status_of_a_facility_is_named():
+    # a candidate plant whose status cell was left blank was silently opened
+    net = base()
+    nodes = net.table("nodes").copy()
+    nodes["status"] = nodes["status"].astype(object)
+    nodes.loc[1, "status"] = ""  # P, row 2
+    nodes.loc[3, "status"] = ""  # customer C, row 4: status means nothing there
+    replace_table(net, "nodes", nodes)
+    assert only(find_problems(net)) == ("nodes row 2 (id=P): status is empty for a plant: write "
+                                        "open, existing, candidate or closed (an empty cell "
+                                        "would open it)")
