@@ -124,6 +124,9 @@ class Network:
 
     # ---------------------------------------------------------------- builders
     def add_node(self, id: str, kind: str, **attrs: Any) -> Network:
+        if kind in ("plant", "warehouse"):
+            # written out: validation refuses a facility whose status cell is empty
+            attrs.setdefault("status", "open")
         self._add("nodes", {"id": id, "kind": kind, **attrs})
         return self
 
