@@ -21,3 +21,15 @@ def slow_design(net, **options):
     """Sleeps long enough for a test to kill the batch's parent process meanwhile."""
     time.sleep(60)
     return sn.design(net, **options)
+
+
+CALLED: list[str] = []  # scenarios' network names solved in this process
+
+
+def stalling_design(net, **options):
+    """sn.design, recording each call; with SN_STALL_DEAR=1 in the environment, the "dear"
+    scenario (purchases x 2: top price 4) stalls so that a test can kill the batch there."""
+    if os.environ.get("SN_STALL_DEAR") == "1" and net.supply["price"].max() == 4.0:
+        time.sleep(120)
+    CALLED.append(net.name)
+    return sn.design(net, **options)

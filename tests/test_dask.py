@@ -72,3 +72,13 @@ def test_missing_dask_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_distributed)
     with pytest.raises(sn.OptionsError, match=r"pip install 'supplynet\[dask\]'"):
         sn.solve_many(sn.design, hand_net(), [], executor="tcp://127.0.0.1:1", progress=False)
+
+
+def test_workers_that_are_threads_of_one_process_are_warned_about():
+    # processes=False puts two solves side by side in threads of one process
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cl, distributed.Client(cl) as c:
+        with pytest.warns(UserWarning, match="threads of one process"):
+            runs = sn.solve_many("design", hand_net(), [Scenario("dear", costs={"purchase": 2.0})],
+                                 executor=c)
+    assert runs["dear"].objective == pytest.approx(HAND["dear"])

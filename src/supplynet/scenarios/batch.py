@@ -37,7 +37,7 @@ from .store import (
     write_manifest,
     write_scenario,
 )
-from .worker import model_reference, resolve_model, run_scenario
+from .worker import model_identity, model_reference, resolve_model, run_scenario
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -83,11 +83,16 @@ def solve_many(model: str | Callable, net: Network, scenarios: Iterable | str | 
             scenario "base" (no change) is added first unless ``include_base=False``.
         executor: None (serial, in this process), "processes" (one spawn process per core)
             or a worker count, any ``concurrent.futures.Executor`` (not a thread pool), or a
-            ``dask.distributed.Client`` or scheduler address ("tcp://host:8786").
+            ``dask.distributed.Client`` or scheduler address ("tcp://host:8786"). A worker
+            that dies (killed, out of memory) costs only its scenario with "processes" or a
+            count (the others are solved again in fresh pools); in a caller's own Executor
+            it breaks the pool, and the scenarios still in it are errors. On Ctrl-C the
+            running scenarios end (within their time limit) and are written before it stops.
         out: folder receiving each scenario's tables and status as soon as it finishes,
             and ``manifest.csv``; with ``resume`` the scenarios already finished there (same
-            model, options, network and patch; any status but "error") are read back, not
-            solved again.
+            model function: name, code and a partial's arguments; same options, network and
+            patch; any status but "error") are read back, not solved again. Scenarios of
+            other batches in the same folder are kept, and never share a folder.
         progress: show a progress bar (tqdm): scenarios done, failed, elapsed, rate.
         format: "auto" (Parquet if pyarrow is installed, else CSV), "csv" or "parquet".
         **options: passed to the model (e.g. ``time_limit=60, mip_gap=1e-4``). HiGHS uses
@@ -109,7 +114,8 @@ def solve_many(model: str | Callable, net: Network, scenarios: Iterable | str | 
     scs = _scenario_list(scenarios, net, include_base)
     fmt = table_format(format)
     folders = unique_folders([s.name for s in scs])
-    base_print = fingerprint(model_name, network_hash(net), sorted(options.items()))
+    identity = model_ref if isinstance(model_ref, str) else model_identity(fn, model_name)
+    base_print = fingerprint(identity, network_hash(net), sorted(options.items()))
     prints = {s.name: fingerprint(base_print, s.to_dict()) for s in scs}
 
     records: dict[str, dict] = {}
@@ -133,6 +139,11 @@ def solve_many(model: str | Callable, net: Network, scenarios: Iterable | str | 
                 manifest_rows.append(row)
             elif row["scenario"] not in wanted:
                 manifest_rows.append(row)  # another batch's scenario: keep its row
+        # the scenarios to solve must not write into a folder that a kept row points at
+        # (another batch's, or a resumed one of this batch)
+        kept = {r["folder"] for r in manifest_rows}
+        folders = unique_folders([s.name for s in scs if s.name not in records], taken=kept)
+        folders.update({n: rec["folder"] for n, rec in records.items()})
     todo = [s for s in scs if s.name not in records]
     log.info("batch %s: %d scenarios, %d to solve (%s executor)%s", model_name, len(scs),
              len(todo), kind, f", {len(records)} read back from {out_path}" if records else "")

@@ -129,15 +129,20 @@ def dispatch(kind: str, executor, model_ref, model_name: str, net, todo: list[Sc
         workers = _cpu_count() if executor == "processes" else int(executor)
         _dispatch_pools(workers, model_ref, model_name, net, todo, options, finish)
         return
+    # a caller's own Executor: a worker that dies breaks it, and the scenarios still in it
+    # become errors (executor=N retries them in fresh pools instead)
     futures: dict[cf.Future, str] = {}
+    finished: set[cf.Future] = set()
     try:
         for sc in todo:
             futures[executor.submit(run_scenario, model_ref, net, sc, options, model_name)] = sc.name
         for fut in cf.as_completed(futures):
             finish(_collect(fut, futures[fut], model_name))
+            finished.add(fut)
     except BaseException:
         for fut in futures:
             fut.cancel()
+        _finish_done(futures, finished, model_name, finish)
         raise
 
 
@@ -153,6 +158,7 @@ def _dispatch_pools(workers: int, model_ref, model_name: str, net, todo: list[Sc
         pool = _process_pool(max(1, min(workers, len(chunk))), net, model_ref)
         lost: list[Scenario] = []
         futures: dict[cf.Future, Scenario] = {}
+        finished: set[cf.Future] = set()
         try:
             for sc in chunk:
                 futures[pool.submit(run_scenario, model_ref, None, sc, options, model_name)] = sc
@@ -161,9 +167,10 @@ def _dispatch_pools(workers: int, model_ref, model_name: str, net, todo: list[Sc
                     lost.append(futures[fut])
                 else:
                     finish(_collect(fut, futures[fut].name, model_name))
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
+                finished.add(fut)
+        except BaseException:  # Ctrl-C: the running scenarios end (time_limit) and are kept
+            pool.shutdown(wait=True, cancel_futures=True)
+            _finish_done({f: sc.name for f, sc in futures.items()}, finished, model_name, finish)
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -174,6 +181,18 @@ def _dispatch_pools(workers: int, model_ref, model_name: str, net, todo: list[Sc
         else:
             queue = [sc for sc in chunk if sc in lost]
             alone = bool(lost)
+
+
+def _finish_done(futures: dict[cf.Future, str], finished: set[cf.Future], model_name: str,
+                 finish: Callable[[dict], None]) -> None:
+    """On an interrupt, hand over the scenarios that completed but were not collected yet,
+    so that what was solved is written (nothing is lost)."""
+    for fut, name in futures.items():
+        if fut in finished or not fut.done() or fut.cancelled():
+            continue
+        if isinstance(fut.exception(), BrokenProcessPool):
+            continue
+        finish(_collect(fut, name, model_name))
 
 
 def _died(sc: Scenario, model_name: str) -> dict:
@@ -205,6 +224,10 @@ def _dispatch_dask(executor, kind: str, model_ref, model_name: str, net, todo: l
         if any(n > 1 for n in nthreads.values()):
             warnings.warn("some Dask workers run more than one thread; HiGHS solves are safest "
                           "with threads_per_worker=1 (one solve per process)", stacklevel=3)
+        if len(nthreads) > 1 and any(str(a).startswith("inproc://") for a in nthreads):
+            warnings.warn("the Dask workers are threads of one process (a LocalCluster with "
+                          "processes=False): their solves run side by side in threads, which "
+                          "is not supported; use processes=True", stacklevel=3)
         net_future = client.scatter(net, broadcast=True)
         names = {}
         for sc in todo:

@@ -28,6 +28,8 @@ class Runs:
             (host:pid), started and finished (epoch seconds; empty for scenarios read back
             from a folder).
         scenarios: {name: Scenario} solved (None for scenarios only read from a folder).
+        units: the instance's units ({"money": "EUR", "time": "month", ...}), also for
+            results read back from a folder.
         out: the output folder, if any; wall_seconds: the batch's wall time.
     """
 
@@ -51,6 +53,13 @@ class Runs:
         """Scenarios that raised: scenario, status ("error"), error, message."""
         e = self.status[self.status["status"] == "error"]
         return e[["scenario", "status", "error", "message"]].reset_index(drop=True)
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Units of the money, quantity, time, distance and co2 columns (those of the base
+        scenario's result, else of the first result; {} without any result)."""
+        res = self.results.get(self.base) or next(iter(self.results.values()), None)
+        return dict(res.units) if res is not None else {}
 
     @property
     def names(self) -> list[str]:
@@ -87,9 +96,11 @@ class Runs:
         return df[["scenario"] + [c for c in df.columns if c != "scenario"]]
 
     def compare(self, base: str | None = None, delta: bool = False) -> pd.DataFrame:
-        """One row per scenario: status, objective, gap, seconds, the cost breakdown
-        (``cost_<category>`` columns, money) and KPIs (``kpi_<name>``), and the difference to
-        the base scenario: ``objective_vs_base`` (money) and ``objective_vs_base_pct`` (%).
+        """One row per scenario: scenario, status, objective, gap, seconds, description (of
+        the Scenario; empty for runs read from a folder), the cost breakdown
+        (``cost_<category>`` columns, money) and KPIs (``kpi_<name>``, units in each result's
+        ``kpis`` table), and the difference to the base scenario: ``objective_vs_base``
+        (money, see ``units``) and ``objective_vs_base_pct`` (%).
 
         With ``delta=True`` every cost and KPI column holds the difference to the base
         instead of the value. ``base`` defaults to the scenario the batch called base.

@@ -7,6 +7,7 @@ Layout of ``out/``::
     <scenario>/status.csv   the Result's status row (model, status, objective, bound, gap, ...)
     <scenario>/<table>.csv  every result table (``.parquet`` when pyarrow is installed)
     <scenario>/scenario.yaml  the patch solved; ``traceback.txt`` for a scenario that raised
+    <scenario>/_units.json    the instance's units (money, quantity, time, distance, co2)
 
 A scenario folder is written under a temporary name and renamed into place, then the
 manifest is replaced (write + ``os.replace``), so an interrupted batch never leaves a
@@ -35,6 +36,7 @@ MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ["scenario", "status", "objective", "gap", "seconds", "error", "message",
                     "model", "folder", "fingerprint"]
 STRING_COLUMNS = "_string_columns.json"
+UNITS = "_units.json"  # the instance's units, which a Result read back has no network to give
 
 
 def table_format(fmt: str = "auto") -> str:
@@ -54,10 +56,11 @@ def folder_name(scenario: str) -> str:
     return slug[:100]
 
 
-def unique_folders(names: list[str]) -> dict[str, str]:
-    """{scenario: folder}; names that clash once made safe get a numeric suffix."""
+def unique_folders(names: list[str], taken: set[str] = frozenset()) -> dict[str, str]:
+    """{scenario: folder}; names that clash once made safe, or with a folder in ``taken``
+    (another batch's scenarios in the same ``out``), get a numeric suffix."""
     out: dict[str, str] = {}
-    used: set[str] = {MANIFEST}
+    used: set[str] = {MANIFEST} | {t.lower() for t in taken}
     for n in names:
         base = folder_name(n)
         f, i = base, 2
@@ -134,9 +137,18 @@ def write_scenario(out: Path, folder: str, record: dict, scenario_dict: dict, fm
                                        encoding="utf-8")
     if record.get("traceback"):
         (tmp / "traceback.txt").write_text(record["traceback"], encoding="utf-8")
+    if res is not None:
+        (tmp / UNITS).write_text(json.dumps(res.units), encoding="utf-8")
+    # an older answer is moved aside in one rename before the new one takes its place: a
+    # batch killed while deleting it in place left a half-emptied folder that the manifest
+    # still called finished
+    old = out / f".{folder}.tmp-old-{os.getpid()}"
     if final.exists():
-        shutil.rmtree(final)
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(final, old)
     os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_manifest(out: Path, rows: list[dict]) -> None:
@@ -183,8 +195,17 @@ def _number(v: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
+class StoredResult(Result):
+    """A Result read back from a scenario folder: no network, but the units it was solved in."""
+
+    @property
+    def units(self) -> dict[str, str]:
+        stored = self.__dict__.get("stored_units")
+        return dict(stored) if stored else super().units
+
+
 def read_result(folder: Path) -> Result:
-    """A Result rebuilt from a scenario folder (tables, status; no network or solver)."""
+    """A Result rebuilt from a scenario folder (tables, status and units; no network or solver)."""
     strings_file = folder / STRING_COLUMNS
     strings = json.loads(strings_file.read_text(encoding="utf-8")) if strings_file.exists() else {}
     tables: dict[str, pd.DataFrame] = {}
@@ -202,10 +223,14 @@ def read_result(folder: Path) -> Result:
     st = tables.pop("status", pd.DataFrame([{}]))
     row = st.iloc[0].to_dict() if len(st) else {}
     diagnosis = tables.pop("diagnosis", None)
-    return Result(model=str(row.get("model", "")), status=str(row.get("status", "error")),
-                  objective=_number(row.get("objective")), bound=_number(row.get("bound")),
-                  gap=_number(row.get("gap")), tables=tables,
-                  message=str(row.get("message", "") or ""), diagnosis=diagnosis,
-                  build_seconds=_number(row.get("build_seconds")) or 0.0,
-                  handoff_seconds=_number(row.get("handoff_seconds")) or 0.0,
-                  solve_seconds=_number(row.get("solve_seconds")) or 0.0)
+    units_file = folder / UNITS
+    units = json.loads(units_file.read_text(encoding="utf-8")) if units_file.exists() else None
+    res = StoredResult(model=str(row.get("model", "")), status=str(row.get("status", "error")),
+                       objective=_number(row.get("objective")), bound=_number(row.get("bound")),
+                       gap=_number(row.get("gap")), tables=tables,
+                       message=str(row.get("message", "") or ""), diagnosis=diagnosis,
+                       build_seconds=_number(row.get("build_seconds")) or 0.0,
+                       handoff_seconds=_number(row.get("handoff_seconds")) or 0.0,
+                       solve_seconds=_number(row.get("solve_seconds")) or 0.0)
+    object.__setattr__(res, "stored_units", units)
+    return res

@@ -7,6 +7,7 @@ batch's process.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +50,30 @@ def model_reference(name: str, fn: Callable) -> str | Callable:
     except (AttributeError, ImportError):
         same = False
     return name if same else fn
+
+
+def model_identity(fn: Callable, name: str) -> str:
+    """What a resumed batch must match to reuse results: the model's name for supplynet's own
+    functions, else module, qualified name, a hash of the code and a partial's arguments (two
+    functions both called ``model`` or ``<lambda>`` are not the same model)."""
+    import functools
+
+    parts, f = [], fn
+    while isinstance(f, functools.partial):
+        parts.append(repr((f.args, sorted(f.keywords.items()))))
+        f = f.func
+    code = getattr(f, "__code__", None)
+    if code is not None:
+        parts.append(hashlib.sha256(_code_bytes(code)).hexdigest()[:16])
+    return ":".join([f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', name)}", *parts])
+
+
+def _code_bytes(code: types.CodeType) -> bytes:
+    """The bytecode and constants of a function, nested functions included, without the
+    memory addresses a code object's repr carries (the same in every process)."""
+    consts = [_code_bytes(c) if isinstance(c, types.CodeType) else repr(c).encode()
+              for c in code.co_consts]
+    return code.co_code + b"\0".join(consts)
 
 
 def one_line(e: BaseException) -> str:
