@@ -159,3 +159,15 @@ def test_an_interrupt_keeps_what_completed_but_was_not_yet_collected():
     _finish_done({done: "a", collected: "b", running: "c", cancelled: "d"}, {collected},
                  "design", got.append)
     assert [r["scenario"] for r in got] == ["a"]
+
+
+def test_runs_read_back_keep_the_scenario_descriptions(tmp_path):
+    out = tmp_path / "out"
+    sn.solve_many("design", hand_net(), [Scenario("dear", description="purchases x 2",
+                                                  costs={"purchase": 2.0})],
+                  out=out, progress=False)
+    back = sn.load_runs(out)
+    cmp = back.compare().set_index("scenario")
+    assert cmp.at["dear", "description"] == "purchases x 2"
+    assert cmp.at["dear", "objective"] == pytest.approx(HAND["dear"])
+    assert back.model == "design"

@@ -13,6 +13,7 @@ On this machine the pools are spawn-based ``ProcessPoolExecutor``s: a script cal
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import InstanceError, OptionsError
+from ..io.folder import load_yaml
 from ..options import SOLVE_OPTION_NAMES, SolveOptions
 from .executors import check_main_guard, dispatch, executor_kind
 from .runs import STATUS_COLUMNS, Runs
@@ -209,10 +211,15 @@ def load_runs(out: str | Path) -> Runs:
     man = read_manifest(out)
     if not len(man):
         raise InstanceError(f"{out}: no {out / 'manifest.csv'} with any scenario")
-    results = {}
+    results, scenarios = {}, {}
     for row in man.to_dict("records"):
-        if row["status"] != "error" and (out / row["folder"]).is_dir():
-            results[row["scenario"]] = read_result(out / row["folder"])
+        folder = out / row["folder"]
+        if row["status"] != "error" and folder.is_dir():
+            results[row["scenario"]] = read_result(folder)
+        patch = folder / "scenario.yaml"
+        if patch.is_file():  # the patch solved, for compare()'s descriptions
+            with contextlib.suppress(InstanceError):
+                scenarios[row["scenario"]] = Scenario.from_dict(load_yaml(patch), where=str(patch))
     status = man[["scenario", "status", "objective", "gap", "seconds", "error", "message"]]
-    model = str(man["model"].iloc[0]) if len(man) else ""
-    return Runs(model, results, status, {}, out, base=BASE)
+    models = sorted(set(man["model"].astype(str)))
+    return Runs(", ".join(models), results, status, scenarios, out, base=BASE)
