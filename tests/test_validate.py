@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_validate_audit import base as chain
 
 import supplynet as sn
 from supplynet.schema import TABLES
@@ -17,14 +18,7 @@ from supplynet.validate import LIMIT, find_problems, validate
 
 def base() -> sn.Network:
     """Valid: S -R-> P (F = 2 R) -F-> W -F-> C, two periods, one customer class."""
-    net = sn.Network("base", params={"periods": 2})
-    net.add_supplier("S").add_plant("P", capacity=100.0).add_warehouse("W").add_customer("C")
-    net.add_product("R", kind="raw").add_product("F")
-    net.add_bom("F", "R", 2.0)
-    net.add_supply("S", "R", price=1.0)
-    net.add_production("P", "F", cost=3.0)
-    net.add_lane("S", "P", cost=1.0).add_lane("P", "W", cost=1.0).add_lane("W", "C", cost=1.0)
-    net.add_demand("C", "F", 10.0, period=1).add_demand("C", "F", 12.0, period=2)
+    net = chain(periods=2, demand=(10.0, 12.0))
     net.add_customer_class("standard")
     net.add_capacity_level("P", "big", 200.0)
     net.add_stock("W", "F", initial=1.0)

@@ -18,8 +18,9 @@ from supplynet.validate import find_problems
 INSTANCES = Path(__file__).resolve().parents[1] / "instances"
 
 
-def base(periods: int = 2) -> sn.Network:
-    """Valid: S -R-> P (F = 2 R) -F-> W -F-> C, one demand row per period."""
+def base(periods: int = 2, demand: tuple[float, ...] | None = None) -> sn.Network:
+    """Valid: S -R-> P (F = 2 R) -F-> W -F-> C, one demand row per period (10 each unless
+    ``demand`` gives them)."""
     net = sn.Network("base", params={"periods": periods})
     net.add_supplier("S").add_plant("P", capacity=100.0).add_warehouse("W").add_customer("C")
     net.add_product("R", kind="raw").add_product("F")
@@ -27,8 +28,8 @@ def base(periods: int = 2) -> sn.Network:
     net.add_supply("S", "R", price=1.0)
     net.add_production("P", "F", cost=3.0)
     net.add_lane("S", "P", cost=1.0).add_lane("P", "W", cost=1.0).add_lane("W", "C", cost=1.0)
-    for t in range(1, periods + 1):
-        net.add_demand("C", "F", 10.0, period=t)
+    for t, q in enumerate(demand or (10.0,) * periods, start=1):
+        net.add_demand("C", "F", q, period=t)
     return net
 
 
