@@ -321,3 +321,21 @@ def test_no_capacity_at_all_is_infeasible_not_an_exception():
     assert r.status == "infeasible"
     assert "capacity_cover" in r.message
     assert "customer C, product j: 10 of 10 units cannot be delivered" in r.message
+
+
+def test_binding_capacities_are_named_dearest_first():
+    # C1 can only be served through W1 (path cost 50), C2 through W2 (path cost 1); both
+    # warehouses are full and short by 10 units. A unit more through W2 saves the penalty
+    # less 1, through W1 the penalty less 50: W2's row is the dearer and comes first (the
+    # facilities table lists W1 first).
+    n = sn.Network("two_short")
+    n.add_product("j").add_supplier("S").add_supply("S", "j")
+    n.add_warehouse("W1", capacity=40).add_warehouse("W2", capacity=40)
+    n.add_customer("C1").add_customer("C2")
+    n.add_lane("S", "W1").add_lane("S", "W2").add_lane("W1", "C1", cost=50)
+    n.add_lane("W2", "C2", cost=1)
+    n.add_demand("C1", "j", 50).add_demand("C2", "j", 50)
+    res = sn.design(n)
+    assert res.status == "infeasible"
+    caps = res.diagnosis[res.diagnosis["kind"] == "capacity"]["element"].tolist()
+    assert caps == ["W2", "W1"]

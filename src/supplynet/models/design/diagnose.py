@@ -251,7 +251,9 @@ def _binding_rows(built: Built, elastic, unmet: pd.DataFrame, so: SolveOptions,
         duals = _duals(built, elastic, so, deadline)
         if duals:
             penalty = float(unmet["penalty"].min())
-            strong = [r for key, r in found if abs(_dual_of(duals, key)) >= 0.5 * penalty]
+            # the dearest first: the message repeats only the first few rows
+            ranked = sorted(found, key=lambda kr: -abs(_dual_of(duals, kr[0])))
+            strong = [r for key, r in ranked if abs(_dual_of(duals, key)) >= 0.5 * penalty]
             if strong:
                 return strong
     return [r for _key, r in found]
