@@ -124,7 +124,9 @@ class Result:
     def apply(self):
         """A new Network with this result's decisions written in (the input is not changed)."""
         if self.applier is None:
-            raise SupplynetError(f"{self.model} results cannot be applied to a network")
+            raise SupplynetError(f"{self.model} results cannot be applied to a network: they "
+                                 "decide no facilities, lanes or stock targets (design and "
+                                 "buffers results do); read the decisions from the tables")
         if not self.ok:
             raise SupplynetError(f"cannot apply a {self.model} result with status {self.status!r}: "
                                  f"{self.message}")
