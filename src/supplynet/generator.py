@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import OptionsError
+from .geo import great_circle_km
 
-EARTH_RADIUS_KM = 6371.0
 EUROPE = (36.0, 60.0, -9.0, 25.0)  # lat_min, lat_max, lon_min, lon_max
 CLASSES = pd.DataFrame({  # customer classes: share of customers, terms
     "priority": ["key_account", "standard", "economy"],
@@ -60,14 +60,6 @@ CLASSES = pd.DataFrame({  # customer classes: share of customers, terms
 })
 CLASS_TERMS = {"key_account": (0.98, 0, 0.15, 3.0), "standard": (0.95, 1, 0.25, 2.0),
                "economy": (0.90, 2, 0.35, 1.5)}  # service level, quoted lt, cv, penalty x value
-
-
-def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Haversine distance in km between points given in degrees (numpy broadcasting)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi, dlmb = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def _ids(prefix: str, n: int) -> list[str]:

@@ -64,7 +64,8 @@ def summary_text(result: Any, kpis: Any, units: Mapping[str, str]) -> str:
         unit_col = kpis["unit"].tolist() if "unit" in kpis.columns else [""] * len(kpis)
         for k, v, u in zip(kpis["kpi"].tolist(), kpis["value"].tolist(), unit_col, strict=True):
             u = "" if u is None or (isinstance(u, float) and math.isnan(u)) else str(u)
-            lines.append(f"    {str(k):<26} {format_value(v, u):>16}  {u}".rstrip())
+            shown = "" if u == "share" else u  # a share is printed as a percentage already
+            lines.append(f"    {str(k):<26} {format_value(v, u):>16}  {shown}".rstrip())
     diagnosis = result.diagnosis
     if diagnosis is not None and len(diagnosis) and "message" in diagnosis.columns:
         lines.append("  diagnosis")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ...geo import lane_distances
 from ...network import Network
 from ...views import bom_units
 from .._sets import records
@@ -101,11 +102,11 @@ def prepare(net: Network, carbon_price: float = 0.0) -> DesignData:
         arcs = arcs[~arcs["origin"].isin(closed) & ~arcs["destination"].isin(closed)]
     arcs = arcs.reset_index(drop=True)
 
-    lanes_t = net.table("lanes")
+    # blank distances are the great-circle ones (schema): service radius and distance KPIs
+    lanes_t = net.table("lanes").copy()
+    lanes_t["distance"] = lane_distances(lanes_t, net.table("nodes"))
     used = arcs[["origin", "destination"]].drop_duplicates()
     lanes = used.merge(lanes_t, on=["origin", "destination"], how="left").reset_index(drop=True)
-    distance = lanes["distance"].to_numpy(copy=True)
-    lanes["distance"] = distance
 
     dem = net.table("demand")
     demand = (dem.groupby(["customer", "product"], sort=False, as_index=False)

@@ -48,7 +48,7 @@ def unmet_note(res: Result, worst: int = 3) -> str:
     by_c = by_c[by_c > 1e-9]
     top = ", ".join(f"{c} ({q:,.6g})" for c, q in by_c.head(worst).items())
     return (f"{total:,.6g} units of demand left unmet (lost or still open at the end of the "
-            f"horizon) at {len(by_c)} customers; most at {top}")
+            f"horizon) at {len(by_c)} customer{'s' if len(by_c) != 1 else ''}; most at {top}")
 
 
 def plan(net, options: SolveOptions | None = None, **kwargs: Any) -> Result:
