@@ -465,3 +465,17 @@ def test_infeasible_plan_is_diagnosed_without_recursing():
     assert res.status == "infeasible"
     assert res.diagnosis["element"].tolist() == [""]
     assert "no single hard constraint" in res.diagnosis["message"].iloc[0]
+
+
+def test_storage_capacity_below_the_initial_stock_is_named():
+    # P holds 8 units of A with room for 5 and ships 1 unit in period 2: its stock at the end
+    # of period 1 cannot fit (nothing is needed yet), so the plan is infeasible; the
+    # diagnosis used to blame nothing ("check extra_constraints")
+    n = sn.Network("room", params={"periods": 2, "unmet_penalty": 100.0})
+    n.add_plant("P", storage_capacity=5).add_customer("C")
+    n.add_product("A").add_production("P", "A").add_lane("P", "C")
+    n.add_stock("P", "A", initial=8).add_demand("C", "A", 1, period=2)
+    res = sn.plan(n)
+    assert res.status == "infeasible"
+    assert "storage_capacity" in res.diagnosis["element"].tolist()
+    assert "the plan becomes feasible without storage_capacity" in res.message

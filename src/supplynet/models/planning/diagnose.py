@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from ...options import SolveOptions
@@ -22,6 +23,11 @@ def _relaxed(net, o: PlanOptions, name: str):
     if name == "min_fill_rates":
         return net, dataclasses.replace(o, min_fill_rates=False, extra_constraints=None)
     o2 = dataclasses.replace(o, extra_constraints=None)
+    if name == "storage_capacity":
+        caps = net.table("nodes")["storage_capacity"].astype(float)
+        if not o.storage or not np.isfinite(caps).any():
+            return None
+        return net, dataclasses.replace(o2, storage=False)
     if name == "co2_cap":
         if net.params.get("co2_cap") is None or not o.co2:
             return None
@@ -38,10 +44,11 @@ def _relaxed(net, o: PlanOptions, name: str):
 
 def diagnose(net, o: PlanOptions, so: SolveOptions, deadline: Deadline) -> pd.DataFrame:
     """Which hard constraint makes the plan infeasible (min fill rates, CO2 cap, end
-    targets): each is dropped in turn and the plan solved again (never diagnosed again);
-    and whether the candidate facilities the plan left out would make it feasible."""
+    targets, storage capacities): each is dropped in turn and the plan solved again (never
+    diagnosed again); and whether the candidate facilities the plan left out would make it
+    feasible."""
     rows = []
-    for name in ("min_fill_rates", "co2_cap", "target_end"):
+    for name in ("min_fill_rates", "co2_cap", "target_end", "storage_capacity"):
         relaxed = _relaxed(net, o, name)
         if relaxed is None:
             continue
@@ -67,7 +74,7 @@ def diagnose(net, o: PlanOptions, so: SolveOptions, deadline: Deadline) -> pd.Da
     if not rows:
         rows.append({"kind": "constraint", "element": "", "product": "", "period": None,
                      "amount": None, "message": "no single hard constraint (min fill rates, CO2 "
-                     "cap, end targets) explains the infeasibility; check extra_constraints."})
+                     "cap, end targets, storage capacities) explains the infeasibility; check extra_constraints."})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
