@@ -41,11 +41,14 @@ class BuffersOptions(GsmOptions):
 
 def _value(net) -> dict[str, float]:
     """Unit value per product: products.value, or (if missing or 0) the cheapest supply price,
-    or the components' values along the BOM plus the cheapest production cost."""
+    or the components' values along the BOM plus the cheapest production cost (closed
+    suppliers and plants left out)."""
     prods = net.products
     given = {p: v for p, v in zip(prods["id"].tolist(), prods["value"].tolist(), strict=True)}
-    price = net.supply.groupby("product")["price"].min().to_dict()
-    make = net.production.groupby("product")["cost"].min().to_dict()
+    closed = set(net.nodes.loc[net.nodes["status"] == "closed", "id"].tolist())
+    sup, prod = net.supply, net.production  # closed suppliers and plants offer nothing
+    price = sup[~sup["supplier"].isin(closed)].groupby("product")["price"].min().to_dict()
+    make = prod[~prod["plant"].isin(closed)].groupby("product")["cost"].min().to_dict()
     comps = bom_children(net)
     out: dict[str, float] = {}
 
@@ -136,11 +139,21 @@ def stage_graph(net) -> tuple[nx.DiGraph, dict]:
     stages = {s for a in lane_arcs for s in a} | set(customer_lanes) | set(ext)
     # a stage with m sources draws 1/m of its needs from each (equal split, see buffers.md)
     arcs = [(u, v, 1.0 / n_sources[v]) for u, v in lane_arcs]
-    for par, c, q in bom_rows(net):  # row order: the stage graph's arcs keep it
-        for pl in sorted(pl for (pl, p) in made if p == par):
-            if (pl, par) in stages and ((pl, c) in stages or (pl, c) in made):
-                arcs.append(((pl, c), (pl, par), float(q) / n_sources[(pl, par)]))
-                stages.add((pl, c))
+    # BOM arcs into made stages, repeated until none is added: an in-house intermediate
+    # becomes a stage only through its own parent's row, whichever row comes first
+    linked: set[tuple] = set()
+    grew = True
+    while grew:
+        grew = False
+        for par, c, q in bom_rows(net):
+            for pl in sorted(pl for (pl, p) in made if p == par):
+                if (pl, c, par) in linked or (pl, par) not in stages:
+                    continue
+                if (pl, c) in stages or (pl, c) in made:
+                    arcs.append(((pl, c), (pl, par), float(q) / n_sources[(pl, par)]))
+                    stages.add((pl, c))
+                    linked.add((pl, c, par))
+                    grew = True
     value = _value(net)
     finished = {p for p, k in zip(net.products["id"].tolist(), net.products["kind"].tolist(),
                                   strict=True) if k == "finished"}
