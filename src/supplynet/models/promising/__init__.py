@@ -26,10 +26,19 @@ COLUMNS = ["order", "customer", "product", "segment", "quantity", "requested_per
 TOL = 1e-6
 
 
-def _weight(sched: dict[int, float]) -> tuple[float, float]:
-    """(-units promised, unit-weighted mean period): smaller is a better promise."""
-    total = sum(sched.values())
-    return (-round(total, 6), sum(t * x for t, x in sched.items()) / total if total > 0 else 0.0)
+def _better(new: dict[int, float], old: dict[int, float], q: float) -> bool:
+    """Does schedule ``new`` ({period: units}) promise more units than ``old`` beyond solver
+    noise (TOL x the order), or as many units earlier (unit-weighted mean period)? A tie
+    keeps ``old`` (ATP: the plan is not changed for nothing)."""
+    a, b = sum(new.values()), sum(old.values())
+    if abs(a - b) > TOL * max(1.0, q):
+        return a > b
+
+    def mean_period(sched: dict[int, float]) -> float:
+        total = sum(sched.values())
+        return sum(t * x for t, x in sched.items()) / total if total > 0 else 0.0
+
+    return mean_period(new) < mean_period(old) - 1e-9
 
 
 def promise(plan_result, orders: pd.DataFrame, sequence: str = "given",
@@ -77,7 +86,7 @@ def promise(plan_result, orders: pd.DataFrame, sequence: str = "given",
                           & (dl["delivered"] > 1e-5 * max(1.0, q))]  # not solver noise
                 ctp = {int(a): round(float(x), 6) for a, x in zip(
                     mine["period"].tolist(), mine["delivered"].tolist(), strict=True)}
-            if ctp and _weight(ctp) < _weight(atp):
+            if ctp and _better(ctp, atp, q):
                 source, sched, current = "ctp", ctp, res
                 stock = Stock(current)  # the new plan holds every promise so far
                 reason = _ctp_reason(res, current, promises, order, deadline, ctp, q, t, T)

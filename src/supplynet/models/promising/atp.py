@@ -105,10 +105,12 @@ class Stock:
                 stock = max(0.0, self.free(n, p, s) - taken)
                 cap = self.capacity(n, c, s) - usedcap[(n, s)]
                 x = min(rem, stock, cap)
-                if stock <= TOL and (n, p) in self.spare:
-                    binds.add(f"stock of {p} at {n} in period {s}")
-                elif cap <= TOL:
-                    binds.add(f"lane {n}{LANE_SEPARATOR}{c} or throughput of {n} in period {s}")
+                if x < rem - TOL:  # this source cannot carry what is left: say what limits it
+                    if stock <= cap:
+                        if (n, p) in self.spare:
+                            binds.add(f"stock of {p} at {n} in period {s}")
+                    else:
+                        binds.add(f"lane {n}{LANE_SEPARATOR}{c} or throughput of {n} in period {s}")
                 if x > TOL:
                     plan[a] += x
                     legs.append((n, s, a, x))
