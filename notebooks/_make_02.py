@@ -18,8 +18,8 @@ network-design model (`sn.design`) three questions:
    the cost-versus-emissions trade-off curve of the network.
 
 Each question is a `Scenario`: a declarative patch on the network's tables, applied to a copy.
-`sn.solve_many` solves them all (here in two local processes; a Dask cluster works the same
-way) and `runs.compare()` puts the answers side by side."""),
+`sn.solve_many` solves them all (here in local processes, one per CPU core; a Dask cluster
+works the same way) and `runs.compare()` puts the answers side by side."""),
     new_code_cell("""\
 import tempfile
 from pathlib import Path

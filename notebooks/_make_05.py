@@ -12,8 +12,8 @@ cells = [
 Every month the juice company's S&OP meeting puts the sales forecast next to what the
 plants can make. The forecast for next year (`instances/juice`, 12 months) has the usual
 shape: flat in winter, a summer peak 30 % above the average month, a small Christmas bump.
-Two bottling plants run today, Valencia and Hannover; their regular hours were sized
-for an average month, not for July.
+Two bottling plants run today, Valencia and Hannover; together their regular hours
+cover an average month, not the summer peak.
 
 The questions the planner brings to the meeting:
 
@@ -125,8 +125,8 @@ The plan closes the summer gap in three ways, and the S&OP table shows each one:
 * **stock built ahead**: in spring the planned load is above the required load (the plant
   makes more than the month sells), and the extra bottles are held until the peak;
 * **overtime**: the `overtime` column, in the months where regular hours are used up;
-* **moving volume**: Valencia works above its own required load in some summer months,
-  taking bottles Hannover cannot make.
+* **moving volume**: Valencia works above its own required load in some summer months
+  (August in this plan), taking bottles Hannover cannot make.
 
 Two things at the ends of the year are not about the summer. In January the planned load is
 far below the required load: the year opens with a month of concentrate, preforms and caps
@@ -250,8 +250,9 @@ transport); levelling it costs more overtime and holding."""),
   are the build plan, in hours per plant; the stock chart shows what it becomes.
 * **Book overtime at Hannover from June to December.** It pays for itself (the overtime
   comparison), and the autumn hours rebuild next year's opening stock.
-* **Tell logistics about the summer shift.** In the peak Valencia bottles above its own
-  required load: northern retailers get more Spanish bottles, at a higher freight cost.
+* **Tell logistics about the summer shift.** In late summer (August in
+  this plan) Valencia bottles above its own required load: northern retailers get more Spanish
+  bottles, at a higher freight cost.
 * **Decide on the heatwave before spring**, not in June: the extra summer volume can only be
   made ahead, so a plan that waits for the weather forecast has lost the months it needed.
   If the risk is worth covering, the spring build is larger (the heatwave plan says by how
