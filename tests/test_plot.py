@@ -6,6 +6,7 @@ import json
 import math
 from importlib import resources
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -292,3 +293,14 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(MissingExtraError, match=r"supplynet\[plot\]"):
         new_axes()
+
+
+def test_a_gsm_result_draws_its_costs_by_default():
+    # a stage graph has no map: plot() without a kind raised "a gsm result draws 'costs'"
+    g = nx.DiGraph()
+    g.add_node("A", lead_time=1, holding_cost=1.0)
+    g.add_node("D", lead_time=1, holding_cost=2.0, demand_mean=5.0, demand_std=1.0,
+               max_service_time=0)
+    g.add_edge("A", "D")
+    ax = sn.gsm(g).plot()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["safety stock"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 class SupplynetError(Exception):
-    """Base class of every error supplynet raises deliberately."""
+    """Base class of the errors about input, options and solves that supplynet raises
+    deliberately. Three others are standard Python errors: a missing optional dependency is
+    ``MissingExtraError`` (an ``ImportError``, naming the ``pip install`` extra), an unknown
+    plot kind a ``ValueError``, and an unknown scenario name in ``Runs`` a ``KeyError``."""
 
 
 class InstanceError(SupplynetError, ValueError):

@@ -219,15 +219,16 @@ class Result:
         write_model(self.solution, str(path))
         return path
 
-    def plot(self, kind: str = "network", ax=None, **kwargs):
+    def plot(self, kind: str | None = None, ax=None, **kwargs):
         """Draw the result with matplotlib (``pip install "supplynet[plot]"``); returns the Axes,
         or an array of Axes for charts with one panel per plant or unit.
 
-        kinds: "network" (default; also "map") the map: a design's open facilities and flows,
+        kinds: "network" (the default where there is a map; also "map") the map: a design's open facilities and flows,
         a plan's used lanes, a buffers result's safety stock and push/pull per node (also
         "buffers"); "costs" the cost breakdown, sorted, in the instance's currency; a plan's
         "production" (hours per plant and period vs capacity) and "inventory" (by value, or per
-        unit of measure). See ``supplynet.plot.plot_result``."""
+        unit of measure). A gsm result draws "costs" (its default: a stage graph has no map).
+        See ``supplynet.plot.plot_result``."""
         from .plot.dispatch import plot_result
 
         return plot_result(self, kind=kind, ax=ax, **kwargs)

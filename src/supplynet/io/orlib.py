@@ -133,6 +133,8 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> Network:
                                 "quantity": demand}),
     }
     params = {"name": path.stem, "periods": 1,
+              # the files' costs and quantities have no unit: say so rather than the defaults
+              "units": {"money": "money", "quantity": "units"},
               "description": f"OR-Library capacitated warehouse location problem {path.stem} "
                              f"({m} warehouses, {n} customers)"}
     return Network.from_tables(tables, params=params)

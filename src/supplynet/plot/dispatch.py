@@ -13,7 +13,7 @@ KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def plot_result(result, kind: str = "network", ax=None, **kwargs: Any):
+def plot_result(result, kind: str | None = None, ax=None, **kwargs: Any):
     """Draw ``result`` and return the Axes (or an array of Axes for charts with one panel
     per plant or unit).
 
@@ -21,8 +21,10 @@ def plot_result(result, kind: str = "network", ax=None, **kwargs: Any):
     buffers result: the same as "buffers", where safety stock is held, push/pull per node);
     "costs" the cost breakdown, sorted; plans also "production" (per plant, per period) and
     "inventory" (by value, or per unit of measure). Extra keywords go to the drawing function.
+    ``kind=None`` draws the model's first kind ("network", or "costs" for gsm).
     """
     allowed = KINDS.get(result.model, ("network", "costs"))
+    kind = allowed[0] if kind is None else kind
     if kind == "map":
         kind = "network"
     if kind not in allowed:
