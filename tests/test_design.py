@@ -294,7 +294,7 @@ def test_forced_closure_pays_the_closing_cost():
 @pytest.mark.parametrize("engine", ["arrays", "pyomo"])
 def test_closed_plant_cannot_make_without_linking_rows(engine):
     # FG uses none of P's capacity, so production_capacity cannot close P; with the linking
-    # rows off, make_open must. By hand: open P (100) and ship 5 FG at 1 each: 105.
+    # rows off, the plant's own arc rows must. By hand: open P (100) and ship 5 FG at 1: 105.
     net = sn.Network("u0", params={"periods": 1})
     net.add_supplier("S")
     net.add_plant("P", status="candidate", fixed_cost=100.0, capacity=10.0)

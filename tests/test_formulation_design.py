@@ -105,7 +105,7 @@ ROWS_SOME_OFF = {
     "flow_balance": 4, "demand_met": 2, "supply_capacity": 1, "supplier_capacity": 1,
     "production_capacity": 1, "throughput_capacity": 2, "level_choice": 1, "capacity_cover": 1,
     "make_switch": 1, "lane_capacity": 1,
-    "make_open": 0,  # linking off, but (P, fg) uses P's hours: production_capacity closes it
+    "open_linking": 5,  # linking off: the plant's ends only (3 arcs into P, P->W1, P->W2)
     "single_source": 2,  # (C1, fg), (C2, fg)
     "assign_link": 4,
 }
@@ -121,7 +121,7 @@ def row_counts(m: pyo.ConcreteModel) -> dict[str, int]:
 
 def test_table_lists_existing_functions():
     table = constraint_table()
-    assert set(table) == set(ROWS_ALL_ON) | set(ROWS_SOME_OFF)  # make_open only without linking
+    assert set(table) == set(ROWS_ALL_ON)
     for name, func in table.items():
         assert any(hasattr(mod, func) for mod in (constraints, covers, choices)), \
             f"{name}: no function {func}"

@@ -106,17 +106,6 @@ def add_production_capacity(m: pyo.ConcreteModel, s: DesignSets, o: DesignOption
         index, rule=lambda m, n: quicksum(use[k] * m.make[k] for k in s.make_of[n]) <= caps[n])
 
 
-def add_make_open(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
-    """make[n,p] <= R_p·open[n] for decided plants n and products p that use none of n's
-    capacity (capacity_use 0): ``production_capacity`` cannot close them, and without
-    ``linking`` no arc row does either (units over the horizon; R_p the gross requirement)."""
-    d = s.data
-    use = dict(zip(s.make_list, d.production["capacity_use"].tolist(), strict=True))
-    index = [k for k in s.make_list if k[0] in m.open and use[k] == 0]
-    m.make_open = pyo.Constraint(index, rule=lambda m, n, p:
-                                 m.make[n, p] <= d.requirement.get(p, 0.0) * m.open[n])
-
-
 def add_throughput_capacity(m: pyo.ConcreteModel, s: DesignSets, o: DesignOptions) -> None:
     """Σ_i,p flow[i,n,p] <= capacity(n)  ∀ warehouse n (units over the horizon)."""
     d, arcs = s.data, s.arc_list
@@ -213,10 +202,13 @@ def customer_linking(s: DesignSets, o: DesignOptions) -> bool:
 def linked_ends(s: DesignSets, o: DesignOptions) -> tuple[list[tuple[int, str]], list[int]]:
     """(arc, decided facility) pairs that get an ``open_linking`` row, and the arcs left
     without one by ``customer_linking`` (a decided warehouse's arcs into customers:
-    its throughput row already closes them; they get the arc bound as a column bound)."""
+    its throughput row already closes them; they get the arc bound as a column bound).
+    With ``linking`` off only the plants' ends keep their rows: a warehouse's throughput row
+    closes it, but a plant's capacity row limits its production only, and a closed plant
+    could otherwise pass bought goods through."""
     d = s.data
     decided = set(s.open_index)
-    lean = not customer_linking(s, o)
+    lean = o.linking and not customer_linking(s, o)
     index, unlinked = [], []
     for i, (o_, dest, _p) in enumerate(s.arc_list):
         if lean and o_ in decided and d.kind[o_] == "warehouse" \
@@ -224,7 +216,7 @@ def linked_ends(s: DesignSets, o: DesignOptions) -> tuple[list[tuple[int, str]],
             unlinked.append(i)
             continue
         for end in (o_, dest):
-            if end in decided:
+            if end in decided and (o.linking or d.kind[end] == "plant"):
                 index.append((i, end))
     return index, unlinked
 

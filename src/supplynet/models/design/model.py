@@ -171,10 +171,7 @@ def build(net: Network, o: DesignOptions, so: SolveOptions | None = None,
         big.add_production_capacity(m, s, o)
         big.add_throughput_capacity(m, s, o)
         big.add_level_choice(m, s, o)
-        if o.linking:
-            big.add_open_linking(m, s, o)
-        else:  # what the plants' arc rows did for makes that use no capacity
-            dc.add_make_open(m, s, o)
+        big.add_open_linking(m, s, o)  # with linking off: the plants' rows only
         if o.capacity_cover:
             dc.add_capacity_cover(m, s, o)
         if o.open_count_cover:
