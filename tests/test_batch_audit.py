@@ -171,3 +171,36 @@ def test_runs_read_back_keep_the_scenario_descriptions(tmp_path):
     assert cmp.at["dear", "description"] == "purchases x 2"
     assert cmp.at["dear", "objective"] == pytest.approx(HAND["dear"])
     assert back.model == "design"
+
+
+def test_model_identity_sees_the_globals_called_and_not_the_hash_seed():
+    # two functions differing only in the global they call were the same model to resume;
+    # a set literal gave a new identity in every process (hash randomisation)
+    import os
+
+    from supplynet.scenarios.worker import model_identity
+
+    ns_a, ns_b = {"sn": sn}, {"sn": sn}
+    exec("def model(net, **kw):\n    return sn.design(net, **kw)", ns_a)  # noqa: S102
+    exec("def model(net, **kw):\n    return sn.plan(net, **kw)", ns_b)  # noqa: S102
+    assert model_identity(ns_a["model"], "model") != model_identity(ns_b["model"], "model")
+    code = ("from supplynet.scenarios.worker import model_identity\n"
+            "def model(net, **kw):\n    return net.name in {'a', 'b', 'c', 'd'}\n"
+            "print(model_identity(model, 'model'))")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.split(":")[-1]
+            for seed in (1, 2, 3)}
+    assert len(seen) == 1, seen
+
+
+def test_an_interrupt_that_reached_a_worker_does_not_stop_the_others_being_written():
+    import concurrent.futures as cf
+
+    from supplynet.scenarios.executors import _finish_done
+
+    hit, done = cf.Future(), cf.Future()
+    hit.set_exception(KeyboardInterrupt())
+    done.set_result({"scenario": "b", "status": "optimal"})
+    got = []
+    _finish_done({hit: "a", done: "b"}, set(), "design", got.append)
+    assert [r["scenario"] for r in got] == ["b"]

@@ -361,3 +361,15 @@ def test_a_yaml_key_given_twice_is_named(tmp_path):
     (folder / "instance.yaml").write_text(text + "periods: 6\n")
     with pytest.raises(sn.InstanceError, match=r"key 'periods' given twice \(first on line \d+\)"):
         sn.read(folder)
+
+
+def test_yaml_merge_keys_still_load(tmp_path):
+    # the duplicate-key check must not refuse "<<: *anchor", which scenario files use
+    from supplynet.io.folder import load_yaml
+
+    p = tmp_path / "s.yaml"
+    p.write_text("common: &c\n  description: x\nscenarios:\n  - <<: *c\n    name: a\n"
+                 "  - <<: *c\n    name: b\n    description: y\n")
+    data = load_yaml(p)
+    assert data["scenarios"] == [{"description": "x", "name": "a"},
+                                 {"description": "y", "name": "b"}]

@@ -479,3 +479,32 @@ def test_storage_capacity_below_the_initial_stock_is_named():
     assert res.status == "infeasible"
     assert "storage_capacity" in res.diagnosis["element"].tolist()
     assert "the plan becomes feasible without storage_capacity" in res.message
+
+
+def test_an_outage_behind_a_broken_commitment_is_named():
+    # W carries 4 units a period but is out in period 1; C's 10 units of period 1 can get at
+    # most 4 (period 2, backlogged), short of the committed 0.5; the outage has no capacity
+    # row to be "full", so the diagnosis names it from the outages table
+    n = sn.Network("out", params={"periods": 2})
+    n.add_product("j").add_supplier("S").add_supply("S", "j")
+    n.add_warehouse("W", capacity=4).add_customer("C")
+    n.add_lane("S", "W").add_lane("W", "C", cost=1).add_demand("C", "j", 10, period=1)
+    n.add_customer_class("standard", min_fill_rate=0.5)
+    n.add_outage("W", 1, 1, 0.0)
+    res = sn.plan(n)
+    assert res.status == "infeasible"
+    said = res.diagnosis.set_index("kind")["message"]
+    assert said["outage"] == "W is out of service in period(s) 1 (outages table)"
+    assert said["capacity"].startswith("W throughput is full in period(s) 2")
+
+
+def test_a_resource_with_nothing_available_is_named_full():
+    # W's capacity is 0: its utilisation is NaN (0 of 0), yet it is the bottleneck
+    n = sn.Network("zero")
+    n.add_product("j").add_supplier("S").add_supply("S", "j")
+    n.add_warehouse("W", capacity=0).add_customer("C")
+    n.add_lane("S", "W").add_lane("W", "C", cost=1).add_demand("C", "j", 10)
+    n.add_customer_class("standard", min_fill_rate=0.5)
+    res = sn.plan(n)
+    said = res.diagnosis.set_index("kind")["message"]
+    assert said["capacity"].startswith("W throughput is full in period(s) 1")

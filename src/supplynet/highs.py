@@ -102,8 +102,9 @@ def make_highs(options: SolveOptions) -> highspy.Highs:
 
 def run_highs(h: highspy.Highs, time_limit: float | None) -> bool:
     """Run HiGHS; with a time limit, under a watchdog that interrupts it ``WATCHDOG_GRACE``
-    seconds past the limit (a quarter of a shorter limit, at least 0.1 s), keeping its incumbent. Returns False if HiGHS did not stop within
-    ``CANCEL_GRACE`` seconds of the interrupt: the solve is then abandoned in its thread."""
+    seconds past the limit (a quarter of a shorter limit, at least 0.1 s), keeping its
+    incumbent. Returns False if HiGHS did not stop within ``CANCEL_GRACE`` seconds of the
+    interrupt: the solve is then abandoned in its thread."""
     if time_limit is None:
         h.run()
         return True

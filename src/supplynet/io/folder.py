@@ -32,8 +32,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         seen: dict = {}
         for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<: *anchor" merges a mapping; its keys may be overridden
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                again = key in seen
+            except TypeError:  # an unhashable key: the base loader says what is wrong
+                break
+            if again:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} given twice (first on line {seen[key] + 1})",
                     key_node.start_mark)

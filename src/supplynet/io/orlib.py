@@ -134,7 +134,7 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> Network:
     }
     params = {"name": path.stem, "periods": 1,
               # the files' costs and quantities have no unit: say so rather than the defaults
-              "units": {"money": "money", "quantity": "units"},
+              "units": {"money": "money", "quantity": "unit"},
               "description": f"OR-Library capacitated warehouse location problem {path.stem} "
                              f"({m} warehouses, {n} customers)"}
     return Network.from_tables(tables, params=params)

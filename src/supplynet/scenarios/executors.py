@@ -190,8 +190,9 @@ def _finish_done(futures: dict[cf.Future, str], finished: set[cf.Future], model_
     for fut, name in futures.items():
         if fut in finished or not fut.done() or fut.cancelled():
             continue
-        if isinstance(fut.exception(), BrokenProcessPool):
-            continue
+        e = fut.exception()
+        if isinstance(e, BrokenProcessPool) or (e is not None and not isinstance(e, Exception)):
+            continue  # a dead pool, or an interrupt that reached the worker: nothing to write
         finish(_collect(fut, name, model_name))
 
 

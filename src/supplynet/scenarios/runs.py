@@ -27,7 +27,7 @@ class Runs:
             (wall time in the worker), error (last line of the exception), message, worker
             (host:pid), started and finished (epoch seconds; empty for scenarios read back
             from a folder).
-        scenarios: {name: Scenario} solved (None for scenarios only read from a folder).
+        scenarios: {name: Scenario} solved, or read back from each folder's scenario.yaml.
         units: the instance's units ({"money": "EUR", "time": "month", ...}), also for
             results read back from a folder.
         out: the output folder, if any; wall_seconds: the batch's wall time.
@@ -97,7 +97,7 @@ class Runs:
 
     def compare(self, base: str | None = None, delta: bool = False) -> pd.DataFrame:
         """One row per scenario: scenario, status, objective, gap, seconds, description (of
-        the Scenario; empty for runs read from a folder), the cost breakdown
+        the Scenario, also for runs read from a folder), the cost breakdown
         (``cost_<category>`` columns, money) and KPIs (``kpi_<name>``, units in each result's
         ``kpis`` table), and the difference to the base scenario: ``objective_vs_base``
         (money, see ``units``) and ``objective_vs_base_pct`` (%).

@@ -64,16 +64,33 @@ def model_identity(fn: Callable, name: str) -> str:
         f = f.func
     code = getattr(f, "__code__", None)
     if code is not None:
-        parts.append(hashlib.sha256(_code_bytes(code)).hexdigest()[:16])
+        closure = [c.cell_contents for c in (getattr(f, "__closure__", None) or ())]
+        data = _code_bytes(code) + _stable_repr((getattr(f, "__defaults__", None),
+                                                 getattr(f, "__kwdefaults__", None),
+                                                 closure)).encode()
+        parts.append(hashlib.sha256(data).hexdigest()[:16])
     return ":".join([f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', name)}", *parts])
 
 
 def _code_bytes(code: types.CodeType) -> bytes:
-    """The bytecode and constants of a function, nested functions included, without the
-    memory addresses a code object's repr carries (the same in every process)."""
-    consts = [_code_bytes(c) if isinstance(c, types.CodeType) else repr(c).encode()
+    """The bytecode, the global and attribute names it uses and its constants, nested
+    functions included, without what differs between processes (a code object's address,
+    a set's order under hash randomisation)."""
+    consts = [_code_bytes(c) if isinstance(c, types.CodeType) else _stable_repr(c).encode()
               for c in code.co_consts]
-    return code.co_code + b"\0".join(consts)
+    return code.co_code + repr(code.co_names).encode() + b"\0".join(consts)
+
+
+def _stable_repr(x: Any) -> str:
+    """repr, with sets and frozensets sorted and containers recursed into."""
+    if isinstance(x, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable_repr(v) for v in x)) + "}"
+    if isinstance(x, (tuple, list)):
+        return "(" + ", ".join(_stable_repr(v) for v in x) + ")"
+    if isinstance(x, dict):
+        return "{" + ", ".join(sorted(f"{_stable_repr(k)}: {_stable_repr(v)}"
+                                      for k, v in x.items())) + "}"
+    return repr(x)
 
 
 def one_line(e: BaseException) -> str:
@@ -113,8 +130,11 @@ def run_scenario(model: str | Callable, net, scenario: Scenario, options: dict[s
 
 
 def init_worker(net, model: str | Callable, parent: int) -> None:
-    """Pool initializer: die with the parent, keep the base network, import the model once."""
+    """Pool initializer: die with the parent, keep the base network, import the model once.
+    Ctrl-C in a terminal reaches the workers too: they ignore it, so the running scenarios
+    end within their time limit and are written (the parent stops the batch)."""
     _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["net"] = net
     try:
         resolve_model(model)

@@ -37,7 +37,8 @@ class DesignOptions:
         min_open / max_open: {kind or (kind, region): count} limits on open facilities.
         carbon_price / co2_cap: override the instance's parameters (money/kg, kg).
         capacity_cover / open_count_cover / linking: the strengthening inequalities (on by
-            default; models/design.md gives the evidence for each).
+            default; models/design.md gives the evidence for each). With ``linking`` off
+            the decided plants keep their rows: nothing else closes a plant's arcs.
         customer_linking: with ``linking``, also the rows flow[w,c,p] <= U·open[w] on a
             decided warehouse's arcs into customers (most of the rows). False leaves them out
             (the warehouse's throughput row still closes those arcs, and U becomes their

@@ -174,7 +174,7 @@ def stage_graph(net) -> tuple[nx.DiGraph, dict]:
     for s in facing:
         useful |= nx.ancestors(g, s)
     g.remove_nodes_from([s for s in list(g) if s not in useful])
-    if not nx.is_directed_acyclic_graph(g):  # e.g. lanes W1 -> W2 and W2 -> W1 carrying p
+    if not nx.is_directed_acyclic_graph(g):  # pragma: no cover - defensive: orientation prevents it
         cycle = nx.find_cycle(g)
         path = " -> ".join(str(u) for u, _ in cycle) + f" -> {cycle[0][0]}"
         raise InstanceError(f"the stage graph of the network has a cycle (stages node{SEP}product): "

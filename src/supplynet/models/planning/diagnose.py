@@ -61,7 +61,7 @@ def diagnose(net, o: PlanOptions, so: SolveOptions, deadline: Deadline) -> pd.Da
         if name == "min_fill_rates":
             missed = _missed_fill_rates(r.fill_rates)
             rows += missed + _shortfalls(r.tables["deliveries"], {m["element"] for m in missed})
-            rows += _full_capacities(r.tables["capacity"])
+            rows += _full_capacities(r.tables["capacity"]) + _outages(net)
     cands = net.nodes["status"].eq("candidate").any()
     if cands and not o.include_candidates:
         r = solve_plan(net, dataclasses.replace(o, include_candidates=True,
@@ -184,7 +184,10 @@ def _shortfalls(deliveries: pd.DataFrame, classes: set) -> list[dict]:
 def _full_capacities(capacity: pd.DataFrame) -> list[dict]:
     """Resources used to the full in some period of the plan without commitments, dearest
     first by marginal value (money per unit of the resource, summed over those periods)."""
-    full = capacity[capacity["utilisation"] >= 1.0 - 1e-6]
+    # a resource with nothing available (capacity 0, an outage) is full when it is wanted
+    idle = (capacity["available"] <= 1e-9) & ((capacity["required_load"] > 1e-9)
+                                              | (capacity["marginal_value"].fillna(0.0) > 1e-9))
+    full = capacity[(capacity["utilisation"] >= 1.0 - 1e-6) | idle]
     if not len(full):
         return []
     agg = (full.assign(mv=full["marginal_value"].fillna(0.0))
@@ -198,6 +201,20 @@ def _full_capacities(capacity: pd.DataFrame) -> list[dict]:
                      "amount": float(mv),
                      "message": f"{res} {kind.replace('_', ' ')} is full in period(s) {when}"
                      + (f" (marginal value {mv:.6g} money per unit over them)" if mv > 0 else "")})
+    return rows
+
+
+def _outages(net) -> list[dict]:
+    """The disruptions of the instance (a node or lane with capacity cut in some periods):
+    a resource that is out has no capacity row to be full, so it is named from the data."""
+    out = net.table("outages")
+    rows = []
+    for e, a, b, f in records(out.head(SHOWN), ["element", "first_period", "last_period",
+                                                "capacity_factor"]):
+        what = "out of service" if f <= 0 else f"at {100 * f:.3g} % of its capacity"
+        rows.append({"kind": "outage", "element": e, "product": "", "period": int(a),
+                     "amount": float(f), "message": f"{e} is {what} in period(s) "
+                     f"{_runs(list(range(int(a), int(b) + 1)))} (outages table)"})
     return rows
 
 
