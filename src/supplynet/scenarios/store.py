@@ -232,5 +232,5 @@ def read_result(folder: Path) -> Result:
                        build_seconds=_number(row.get("build_seconds")) or 0.0,
                        handoff_seconds=_number(row.get("handoff_seconds")) or 0.0,
                        solve_seconds=_number(row.get("solve_seconds")) or 0.0)
-    object.__setattr__(res, "stored_units", units)
+    res.stored_units = units
     return res

@@ -54,7 +54,7 @@ from .periods import (
     check_periods,
     unclear_period_rows,
 )
-from .rows import LIMIT, Problems, is_blank, num_values, present, raw_cells, str_values
+from .rows import LIMIT, Problems, blank_cells, num_values, present, str_values
 
 MAX_CYCLES = 10
 
@@ -206,12 +206,10 @@ def _check_blank_status(net, out: Problems) -> None:
     """A plant or warehouse with an empty status cell, in a status column that was given:
     the default "open" would silently open a facility the user may have meant as a
     candidate (a status column left out entirely does mean open)."""
-    cells = raw_cells(net, "nodes", "status")
-    nodes = net.table("nodes")
-    if cells is None or len(cells) != len(nodes) or not present(net, "nodes", "kind"):
+    if not present(net, "nodes", "kind"):
         return
-    kind = str_values(nodes, "kind")
-    blank = np.array([is_blank(v) for v in cells], dtype=bool) & np.isin(kind, ["plant", "warehouse"])
+    kind = str_values(net.table("nodes"), "kind")
+    blank = blank_cells(net, "nodes", "status") & np.isin(kind, ["plant", "warehouse"])
     out.rows(net, "nodes", blank, lambda i: f"status is empty for a {kind[i]}: write open, "
              "existing, candidate or closed (an empty cell would open it)", "status is empty")
 

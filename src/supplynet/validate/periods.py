@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import LANE_SEPARATOR
-from .rows import Problems, is_blank, num_values, present, raw_cells, str_values
+from .rows import Problems, blank_cells, num_values, present, raw_cells, str_values
 
 MAX_PERIODS = 100_000  # a longer horizon is taken for a typo
 # period columns: checked against the horizon instead of a numeric range
@@ -78,7 +78,7 @@ def check_period_columns(net, out: Problems, horizon: set[int] | None) -> None:
         df = net.table(name)
         if not len(df) or not present(net, name, col):
             continue
-        blank = _blank_cells(net, name, col)
+        blank = blank_cells(net, name, col)
         if len(horizon) > 1:  # an empty cell would silently mean period 1
             out.rows(net, name, blank, lambda i, col=col: f"{col} is empty (it would mean period "
                      f"1; the horizon has {len(horizon)} periods)", f"{col} is empty")
@@ -86,14 +86,6 @@ def check_period_columns(net, out: Problems, horizon: set[int] | None) -> None:
         bad = np.isfinite(x) & ~np.isin(x, allowed) & ~blank
         out.rows(net, name, bad, lambda i, x=x, col=col: f"{col}={x[i]:g} is {where}",
                  f"{col} is outside the horizon")
-
-
-def _blank_cells(net, name: str, col: str) -> np.ndarray:
-    cells = raw_cells(net, name, col)
-    n = len(net.table(name))
-    if cells is None or len(cells) != n:
-        return np.zeros(n, dtype=bool)
-    return np.array([is_blank(v) for v in cells], dtype=bool)
 
 
 def unclear_period_rows(net, name: str) -> np.ndarray:
@@ -113,7 +105,7 @@ def unclear_period_rows(net, name: str) -> np.ndarray:
             unclear |= np.isfinite(x) & (np.abs(x - np.round(x)) > 1e-9)
         horizon = check_periods(net, Problems())
         if horizon is None or len(horizon) > 1:
-            unclear |= _blank_cells(net, name, col)
+            unclear |= blank_cells(net, name, col)
     return unclear
 
 

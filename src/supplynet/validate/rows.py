@@ -66,3 +66,12 @@ def raw_cells(net, table: str, column: str) -> list | None:
 def is_blank(v) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or \
         (isinstance(v, str) and v.strip() == "")
+
+
+def blank_cells(net, table: str, column: str) -> np.ndarray:
+    """Rows whose ``column`` cell was given empty (all False when the column was not given)."""
+    cells = raw_cells(net, table, column)
+    n = len(net.table(table))
+    if cells is None or len(cells) != n:
+        return np.zeros(n, dtype=bool)
+    return np.array([is_blank(v) for v in cells], dtype=bool)

@@ -123,14 +123,6 @@ def applies(cm: CompiledModel, options: list[PlantOption], setting) -> bool:
     return setting is True or len(cm.columns) >= MIN_COLUMNS
 
 
-def _relax(cm: CompiledModel, threads: int) -> highspy.Highs:
-    h = quiet_highs(threads)
-    pass_model(h, cm)
-    n = len(cm.columns)
-    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
-    return h
-
-
 def relax(cm: CompiledModel, budget: float, threads: int
           ) -> tuple[float, np.ndarray, highspy.Highs, highspy.HighsBasis] | None:
     """The LP relaxation by the interior point method with crossover (its basis starts the
