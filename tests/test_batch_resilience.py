@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from batch_workers import design_or_die
+from batch_workers import design_or_die, design_or_exit
 from test_batch import HAND, hand_net
 
 import supplynet as sn
@@ -32,6 +32,19 @@ def test_a_dying_worker_fails_only_its_scenario():
     st = runs.status.set_index("scenario")
     assert st.at["killer", "status"] == "error"
     assert "died" in st.at["killer", "error"]
+    for name in ("base", "s1_down", "dear"):
+        assert st.at[name, "status"] == "optimal", name
+        assert runs[name].objective == pytest.approx(HAND[name])
+
+
+@pytest.mark.parametrize("executor", [None, 2])
+def test_a_model_that_exits_fails_only_its_scenario(executor):
+    scs = [Scenario("s1_down", disrupt="S1"), Scenario("exits", demand={"factor": 3.0}),
+           Scenario("dear", costs={"purchase": 2.0})]
+    runs = sn.solve_many(design_or_exit, hand_net(), scs, executor=executor, progress=False)
+    st = runs.status.set_index("scenario")
+    assert st.at["exits", "status"] == "error"
+    assert "SystemExit" in st.at["exits", "error"]
     for name in ("base", "s1_down", "dear"):
         assert st.at[name, "status"] == "optimal", name
         assert runs[name].objective == pytest.approx(HAND[name])

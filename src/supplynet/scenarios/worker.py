@@ -121,7 +121,8 @@ def run_scenario(model: str | Callable, net, scenario: Scenario, options: dict[s
         res.solution = None  # free HiGHS's model now; it would not survive pickling anyway
         rec.update(status=res.status, objective=res.objective, gap=res.gap, error="",
                    message=res.message, result=res)
-    except Exception as e:  # noqa: BLE001 - one scenario must not stop the batch
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - one scenario must not stop the batch
+        # (a model, or a library it calls, may sys.exit; Ctrl-C still stops the batch)
         rec.update(status="error", objective=None, gap=None, error=one_line(e), message="",
                    traceback=traceback.format_exc(), result=None)
     rec["seconds"] = time.perf_counter() - t0
