@@ -1,7 +1,8 @@
 """Lot-sizing benchmark: plan(setups=True) on Trigeiro-Thomas-McClain instances.
 
-Runs the TTM capacitated lot-sizing files with setup times (read by
-``supplynet.io.ttm.read_ttm``) that have a published optimum, under several formulation
+Runs the TTM capacitated lot-sizing instances with setup times that have a published
+optimum (TTM files read by ``supplynet.io.ttm.read_ttm``, LotSizingDataModel XML by
+``supplynet.io.lsdm.read_lsdm``), under several formulation
 settings, each with its own time limit, and prints one markdown table: objective against
 the published optimum, the LP bound before and after the (l,S) rounds (and after dropping
 the rows slack at the last LP, when the setting does), the (l,S) rows in the MIP, the final
@@ -14,7 +15,10 @@ mapping as catalogued in github.com/Lemoine-OR/LotSizingDataModel.Benchmarks,
 catalog/TRIGEIRO1989-LITERATURE-SEED-v0.12.0.csv (commit 8f2b0ad). The files are not in
 the repository (no licence found): pass ``--data DIR`` or put them under ``ttm/`` in the
 shared data folder (``$SUPPLYNET_SHARED_DATA``, ``../shared/data``, ``/work/shared/data``).
-G53.DAT and G57.DAT are in github.com/gsamaro/trigeiro_fdata (data/, commit a54b0fb).
+G53.DAT and G57.DAT are in github.com/gsamaro/trigeiro_fdata (data/, commit a54b0fb); all
+five, as LotSizingDataModel XML, in LotSizingDataModel.Benchmarks,
+benchmarks/TRIGEIRO1989/instances/ (e.g. LSDM_TRIGEIRO1989_CLSP_6items_30periods_G62.xml,
+commit 4f0dd51).
 
     python benchmarks/lotsizing_bench.py                        # every file found, all settings
     python benchmarks/lotsizing_bench.py --instances G53 --configs default,no_cuts
@@ -28,6 +32,7 @@ import time
 from pathlib import Path
 
 import supplynet as sn
+from supplynet.io.lsdm import read_lsdm
 from supplynet.io.ttm import read_ttm
 from supplynet.models.planning import PlanOptions, build
 from supplynet.models.planning import constraints as pc
@@ -63,10 +68,17 @@ def data_dir(given: str | None) -> Path:
 
 
 def find(folder: Path, name: str) -> Path | None:
+    """The instance's file in ``folder``: the TTM file (G53.DAT) or the LotSizingDataModel
+    XML (LSDM_TRIGEIRO1989_CLSP_<n>items_<T>periods_G53.xml)."""
     for suffix in (".DAT", ".dat", ""):
         if (folder / f"{name}{suffix}").exists():
             return folder / f"{name}{suffix}"
-    return None
+    xml = sorted(folder.glob(f"LSDM_*_{name}.xml"))
+    return xml[0] if xml else None
+
+
+def read_instance(path: Path):
+    return read_lsdm(path) if path.suffix.lower() == ".xml" else read_ttm(path)
 
 
 def lp_bound(net, options: dict) -> tuple[float, int]:
@@ -91,7 +103,7 @@ def nodes(res) -> int | None:
 
 def run(name: str, path: Path, config: str, time_limit: float) -> dict:
     alias, n, T, best = PUBLISHED[name]
-    net = read_ttm(path)
+    net = read_instance(path)
     opts = CONFIGS[config]
     plain, _ = lp_bound(net, {**opts, "lot_sizing_cut_rounds": 0})
     root, rows = lp_bound(net, opts)
@@ -111,7 +123,8 @@ def fmt(x, spec: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", help="folder of the TTM files (G53.DAT, ...)")
+    ap.add_argument("--data", help="folder of the TTM files (G53.DAT, ...) or their "
+                    "LotSizingDataModel XML (LSDM_TRIGEIRO1989_CLSP_12items_15periods_G53.xml)")
     ap.add_argument("--instances", help="comma-separated names (default: every one found)")
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help=f"comma-separated settings among {', '.join(CONFIGS)}")

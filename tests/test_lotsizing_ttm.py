@@ -14,11 +14,9 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
-from scipy.optimize import linprog
+from lotsizing_reference import brute_force
 from shared_data import shared_data
 
 import supplynet as sn
@@ -46,38 +44,6 @@ PUBLISHED = {  # file: (items, periods, optimum; Belvaux & Wolsey 2000, instance
     "G53.DAT": (12, 15, 74634.0),
     "G57.DAT": (24, 15, 136509.0),
 }
-
-
-def brute_force(b, h, st, sc, d, cap) -> float:
-    """Least setup + holding cost over every setup pattern (inf if none is feasible)."""
-    T, n = len(d), len(b)
-    nv = 2 * n * T  # x[i,t] at i*T + t, s[i,t] at n*T + i*T + t
-    best = float("inf")
-    for y in itertools.product((0, 1), repeat=n * T):
-        cost = np.zeros(nv)
-        A_eq, b_eq, A_ub, b_ub = [], [], [], []
-        for i in range(n):
-            cost[n * T + i * T:n * T + (i + 1) * T] = h[i]
-            for t in range(T):  # s[i,t-1] + x[i,t] - s[i,t] = d[t][i]
-                row = np.zeros(nv)
-                row[i * T + t], row[n * T + i * T + t] = 1.0, -1.0
-                if t:
-                    row[n * T + i * T + t - 1] = 1.0
-                A_eq.append(row)
-                b_eq.append(d[t][i])
-        for t in range(T):  # sum_i b_i x[i,t] <= cap - sum_i st_i y[i,t]
-            row = np.zeros(nv)
-            for i in range(n):
-                row[i * T + t] = b[i]
-            A_ub.append(row)
-            b_ub.append(cap - sum(st[i] * y[i * T + t] for i in range(n)))
-        bounds = [(0, None if y[k] else 0.0) for k in range(n * T)] + [(0, None)] * (n * T)
-        r = linprog(cost, A_ub=np.array(A_ub), b_ub=b_ub, A_eq=np.array(A_eq), b_eq=b_eq,
-                    bounds=bounds, method="highs")
-        if r.status == 0:
-            setup = sum(sc[i] * y[i * T + t] for i in range(n) for t in range(T))
-            best = min(best, r.fun + setup)
-    return best
 
 
 def test_tiny_file_reads_as_written(tmp_path):

@@ -77,8 +77,6 @@ def read_ttm(path: str | Path):
         InstanceError: naming the file and line when the file is missing or malformed
         (a non-number where a number belongs, wrong counts, negative values).
     """
-    from ..network import Network
-
     path = Path(path)
     try:
         text = path.read_text()
@@ -126,18 +124,47 @@ def read_ttm(path: str | Path):
             k += 1
         first += width
 
+    return lot_sizing_network(
+        path.stem, [cap[0]] * T, items, demand,
+        f"Trigeiro-Thomas-McClain capacitated lot sizing {path.stem} ({n} items, {T} periods, "
+        f"capacity {cap[0]:g} per period)")
+
+
+def lot_sizing_network(name: str, capacity: list[float], items: list[list[float]],
+                       demand: list[list[float]], description: str,
+                       initial: list[float] | None = None):
+    """The Network of a single-machine capacitated lot-sizing instance (module docstring).
+
+    Args:
+        name: the network's name.
+        capacity: capacity of the machine per period 1..T (time units). Periods below the
+            largest are outages of the plant with ``capacity_factor`` = capacity / largest.
+        items: per item ``[b, h, st, sc]``: time per unit, holding cost per unit and period,
+            setup time, setup cost.
+        demand: ``demand[t][i]``, units of item i in period t + 1.
+        description: the network's description.
+        initial: stock of each item on hand at the start (units); None = none.
+
+    Items are named ``I1..In`` (zero-padded to the width of n).
+    """
+    from ..network import Network
+
+    n, T = len(items), len(capacity)
+    top = max(capacity)
     w = len(str(n))
     names = [f"I{i + 1:0{w}d}" for i in range(n)]
-    net = Network(path.stem, params={
-        "periods": T, "holding_rate": 0.0,
-        "description": f"Trigeiro-Thomas-McClain capacitated lot sizing {path.stem} ({n} items, "
-                       f"{T} periods, capacity {cap[0]:g} per period)"})
-    net.add_plant("M", capacity=cap[0], holding_rate=1.0)
+    net = Network(name, params={"periods": T, "holding_rate": 0.0, "description": description})
+    net.add_plant("M", capacity=top, holding_rate=1.0)
+    for t, c in enumerate(capacity, start=1):
+        if c < top:  # a period of less capacity: the plant's capacity scaled down
+            net.add_outage("M", t, t, capacity_factor=c / top)
     net.add_customer("D").add_lane("M", "D", cost=0.0, lead_time=0)
     net.add_customer_class("ttm", unmet_penalty=UNMET_PENALTY, backlog=False, min_fill_rate=1.0)
-    for name, (b, h, st, sc) in zip(names, items, strict=True):
-        net.add_product(name, value=h)
-        net.add_production("M", name, cost=0.0, capacity_use=b, setup_cost=sc, setup_time=st)
+    for i, (name_i, (b, h, st, sc)) in enumerate(zip(names, items, strict=True)):
+        net.add_product(name_i, value=h)
+        net.add_production("M", name_i, cost=0.0, capacity_use=b, setup_cost=sc, setup_time=st)
+        if initial is not None and initial[i] > 0:
+            net.add_stock("M", name_i, initial=initial[i])
     for t in range(T):
         for i, q in enumerate(demand[t]):
             if q > 0:
