@@ -129,3 +129,19 @@ def test_wrong_counts_and_unreadable_files(tmp_path):
         read_lsdm(_write(tmp_path, "<lotSizingInstance><supplyChain>", "broken.xml"))
     with pytest.raises(sn.InstanceError, match="no such file"):
         read_lsdm(tmp_path / "missing.xml")
+
+
+def test_read_and_the_command_line_take_the_xml(tmp_path, capsys):
+    """``sn.read`` and ``supplynet solve --model plan --setups`` read the file; the optimum
+    with capacity 60 in every period is 325 (enumeration, tests/lotsizing_reference.py)."""
+    from supplynet.cli.main import main
+
+    f = _write(tmp_path, lsdm_xml([60.0] * 3))
+    assert brute_force(B, H, ST, SC, DEMAND, 60.0) == pytest.approx(325.0)
+    assert sn.read(f).table("production").equals(read_lsdm(f).table("production"))
+    assert main(["solve", str(f), "--model", "plan", "--setups", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert "objective 325" in out and "Traceback" not in out + err
+    assert main(["solve", str(f), "--model", "design", "--setups"]) == 2
+    out, err = capsys.readouterr()
+    assert "--setups applies to --model plan" in out + err and "Traceback" not in out + err

@@ -29,10 +29,13 @@ MESSAGE_CHARS = 500  # of the status message repeated on stderr
 
 
 def add_solve_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", help="instance folder, instance.yaml, .xlsx workbook or OR-Library cap file")
+    p.add_argument("path", help="instance folder, instance.yaml, .xlsx workbook, OR-Library cap "
+                                "file or LotSizingDataModel .xml lot-sizing instance")
     p.add_argument("--model", choices=MODELS, default="design")
     add_solver_arguments(p)
     p.add_argument("--soft", action="store_true", help="allow unmet demand at a penalty")
+    p.add_argument("--setups", action="store_true",
+                   help="plan only: setups, setup times and minimum lots (a MIP)")
     p.add_argument("--orlib-capacity", type=non_negative, default=None, metavar="UNITS",
                    help="warehouse capacity for OR-Library capa/capb/capc files")
     p.add_argument("--out", default=None, metavar="DIR", help="write the result tables here")
@@ -50,12 +53,16 @@ def run_solve(args: argparse.Namespace) -> int:
         require("matplotlib", "plot")
     if args.format == "xlsx":
         require("openpyxl", "excel")
+    if args.setups and args.model != "plan":
+        raise OptionsError(f"--setups applies to --model plan, not {args.model}")
     net = read_any(args.path, args.orlib_capacity)
     net.validate()
     out = prepare_out(args.out)  # an unwritable --out is said before the solve, not after it
     kwargs = solver_options(args)
     if args.soft:
         kwargs["soft"] = True
+    if args.setups:
+        kwargs["setups"] = True
     if not args.quiet:
         print(f"solving {args.model} for {net.name!r} ...", flush=True)
     res = getattr(sn, args.model)(net, **kwargs)

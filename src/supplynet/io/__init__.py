@@ -5,6 +5,9 @@
 * ``write(net, path)``: a path ending in ``.xlsx`` gives a workbook, anything else a folder
   (see ``writing``).
 * ``read_orlib_cap(path, capacity=None)``: OR-Library capacitated warehouse location files.
+* ``read(path)`` of an ``.xml`` file: a single-machine lot-sizing instance in
+  LotSizingDataModel XML (``lsdm.read_lsdm``), for ``plan(setups=True)``; TTM lot-sizing
+  files are read by ``ttm.read_ttm``.
 * ``load_instance(name)``: an instance shipped with the package (``supplynet/instances/``,
   package data; the repository's ``instances/`` is a link to it).
 """
@@ -23,7 +26,8 @@ __all__ = ["read", "write", "read_orlib_cap", "load_instance", "instances_dir",
            "shipped_instances"]
 
 def read(path: str | Path):
-    """Read an instance: a folder, its ``instance.yaml``, or an ``.xlsx`` workbook.
+    """Read an instance: a folder, its ``instance.yaml``, an ``.xlsx`` workbook, or a
+    LotSizingDataModel ``.xml`` lot-sizing instance (``supplynet.io.lsdm``).
 
     Raises ``InstanceError`` naming the file (and line when known) if the path does not
     exist or a file cannot be parsed. The returned network is not validated: call
@@ -45,11 +49,16 @@ def read(path: str | Path):
     if suffix in (".yaml", ".yml"):
         raise InstanceError(f"{p}: an instance's parameters must be in a file named {PARAMS_FILE} "
                             f"inside the instance folder", source=str(p))
+    if suffix == ".xml":
+        from .lsdm import read_lsdm
+
+        return read_lsdm(p)
     if suffix == ".txt":
         raise InstanceError(f"{p}: not an instance folder or workbook; for OR-Library files use "
                             f"supplynet.read_orlib_cap(path, capacity=...)", source=str(p))
     raise InstanceError(f"{p}: unknown instance format (expected a folder with {PARAMS_FILE} and "
-                        f"CSV files, or an .xlsx workbook)", source=str(p))
+                        f"CSV files, an .xlsx workbook or a LotSizingDataModel .xml file)",
+                        source=str(p))
 
 
 def instances_dir() -> Path:
