@@ -186,3 +186,29 @@ def test_cut_rounds_zero_adds_no_family_and_loose_big_m_is_wider():
         "big_m"].tolist()
     # tight: min((20 - 4) / 2, remaining 12, 7, 7) = 8, 7, 7; loose: min(20 / 2, 12) = 10
     assert tight == [8.0, 7.0, 7.0] and loose == [10.0, 10.0, 10.0]
+
+
+@pytest.mark.parametrize("fix_setup", [None, 0.0, 1.0])
+def test_warm_rounds_equal_the_cold_relaxation_with_the_same_rows(fix_setup):
+    """strengthen re-solves its relaxation in one HiGHS object with the rows added as arrays
+    (WarmRelaxation); every row is then put into the Pyomo model. Solving that model's
+    relaxation from scratch must give the same LP optimum, also with a setup fixed at 0 or
+    1, and nothing is left to separate at its values (the separation is exact for an
+    uncapacitated item)."""
+    from supplynet.models.planning.lotsizing import relax
+
+    d, K, h, c = [20, 50, 10, 50, 50, 20, 50, 10], 100.0, 1.0, 0.0
+    b = build(item_net(d, K, h, c), PlanOptions(setups=True))
+    m = b.model
+    if fix_setup is not None:
+        m.setup["P", "A", 3].fix(fix_setup)
+    plain = relax(m, SolveOptions()).objective
+    sol, added = strengthen(b, 100, lambda: SolveOptions(), pc.add_ls_cuts, drop_slack=False)
+    assert added == len(m.ls_cut) > 0 and sol.objective > plain + 1.0
+    cold = relax(m, SolveOptions())
+    assert cold.objective == pytest.approx(sol.objective, rel=1e-9)
+    values = [dict(zip(v.keys(), cold.values(v).tolist(), strict=True))
+              for v in (m.make, m.setup, m.inv)]
+    assert not separate(ls_items(b.sets), *values)
+    if fix_setup == 1.0:  # forcing a setup in period 3 costs: the bound is at least WW's
+        assert sol.objective >= wagner_whitin(d, K, h) - 1e-6
