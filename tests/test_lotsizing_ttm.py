@@ -9,7 +9,8 @@
   G53 = tr12-15, 74634 and G57 = tr24-15, 136509. The files are not in the repository
   (no licence found, see tests/data/ttm/README.md); they are read from the shared data
   folder (``ttm/`` under ``$SUPPLYNET_SHARED_DATA``, ``../shared/data`` or
-  ``/work/shared/data``) and the tests are skipped without them.
+  ``/work/shared/data``), as ``G53.DAT`` or as the LotSizingDataModel XML of the same
+  instance, and the tests are skipped without them.
 """
 
 from __future__ import annotations
@@ -40,10 +41,19 @@ DEMAND = [[20.0, 10.0], [0.0, 15.0], [30.0, 5.0]]
 CAP = 60.0
 
 TTM = shared_data("ttm")
-PUBLISHED = {  # file: (items, periods, optimum; Belvaux & Wolsey 2000, instance tr12-15 / tr24-15)
-    "G53.DAT": (12, 15, 74634.0),
-    "G57.DAT": (24, 15, 136509.0),
+PUBLISHED = {  # name: (items, periods, optimum; Belvaux & Wolsey 2000, instance tr12-15 / tr24-15)
+    "G53": (12, 15, 74634.0),
+    "G57": (24, 15, 136509.0),
 }
+
+
+def instance_file(name: str):
+    """The TTM file (G53.DAT) or, failing that, its LotSizingDataModel XML
+    (LSDM_TRIGEIRO1989_CLSP_12items_15periods_G53.xml) in the ttm/ folder; None if neither."""
+    if (TTM / f"{name}.DAT").exists():
+        return TTM / f"{name}.DAT"
+    xml = sorted(TTM.glob(f"LSDM_*_{name}.xml")) if TTM.is_dir() else []
+    return xml[0] if xml else None
 
 
 def test_tiny_file_reads_as_written(tmp_path):
@@ -113,11 +123,12 @@ def test_missing_file(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_published_optimum(name):
-    path = TTM / name
-    if not path.exists():
-        pytest.skip(f"{path} not found (TTM files are not shipped; see tests/data/ttm/README.md)")
+    path = instance_file(name)
+    if path is None:
+        pytest.skip(f"{name}.DAT or its LotSizingDataModel XML not found in {TTM} (TTM files "
+                    "are not shipped; see tests/data/ttm/README.md)")
     n, T, optimum = PUBLISHED[name]
-    net = read_ttm(path)
+    net = sn.read(path) if path.suffix == ".xml" else read_ttm(path)
     assert len(net.products) == n and net.periods == list(range(1, T + 1))
     res = sn.plan(net, setups=True, time_limit=300)  # the defaults: (l,S) rows to the end
     assert res.status == "optimal", res.message
