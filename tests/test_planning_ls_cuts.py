@@ -212,3 +212,30 @@ def test_warm_rounds_equal_the_cold_relaxation_with_the_same_rows(fix_setup):
     assert not separate(ls_items(b.sets), *values)
     if fix_setup == 1.0:  # forcing a setup in period 3 costs: the bound is at least WW's
         assert sol.objective >= wagner_whitin(d, K, h) - 1e-6
+
+
+def test_rounds_cut_short_by_the_time_limit_keep_their_rows_and_a_valid_model():
+    """When the time runs out during the rounds (the warm re-solve stops at its limit), the
+    rows added so far all go into the model (none is judged slack on stale values), and the
+    MIP over them still reaches the Wagner-Whitin optimum."""
+    d, K, h = [20, 50, 10, 50, 50, 20, 50, 10], 100.0, 1.0
+    expected = wagner_whitin(d, K, h)
+    b = build(item_net(d, K, h, 0.0), PlanOptions(setups=True))
+    calls = []
+
+    def so_of():  # the first LP gets its time; every re-solve finds the time spent
+        calls.append(1)
+        return SolveOptions() if len(calls) == 1 else SolveOptions(time_limit=1e-9)
+
+    sol, kept = strengthen(b, 100, so_of, pc.add_ls_cuts, drop_slack=True)
+    assert len(calls) == 2  # one round, then stopped
+    first_round = separate(ls_items(b.sets), *(dict(zip(v.keys(), sol.values(v).tolist(),
+                                                        strict=True))
+                                               for v in (b.model.make, b.model.setup,
+                                                         b.model.inv)))
+    assert kept == len(b.model.ls_cut) == len(first_round) > 0
+    from supplynet.solve import solve_model
+
+    res = solve_model(b.model, SolveOptions())
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(expected, rel=1e-9)
