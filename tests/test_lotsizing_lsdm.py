@@ -113,12 +113,33 @@ def test_varying_capacity_and_initial_stock_optimum_equals_enumeration(tmp_path)
     ({"plants": 2}, "found 2"),
     ({"usage_cost": 3.0}, "production cost per unit"),
     ({"initial": (0, -4)}, "initialInventory '-4'"),
+    ({"features": 'hasBacklogging="1"'}, "hasBacklogging"),  # xs:boolean 1 is true
+    ({"routing_lead_time": "0.5"}, "production lead time 0.5"),
 ])
 def test_what_is_not_single_machine_lot_sizing_is_refused(tmp_path, kw, words):
     f = _write(tmp_path, lsdm_xml([60.0] * 3, **kw), "bad.xml")
     with pytest.raises(sn.InstanceError, match="bad.xml") as e:
         read_lsdm(f)
     assert words in str(e.value)
+
+
+def test_a_period_without_capacity_is_refused_by_name(tmp_path):
+    """As a plant outage, a period of capacity 0 would also stop the plant's deliveries (the
+    stock made before could not reach the customer), so it is refused, not misread."""
+    with pytest.raises(sn.InstanceError, match=r"capacity is 0 in period\(s\) 2"):
+        read_lsdm(_write(tmp_path, lsdm_xml([60.0, 0.0, 60.0]), "closed.xml"))
+
+
+def test_namespace_spaces_and_decimal_zeros_are_read(tmp_path):
+    """A default xmlns, ids written with spaces and a lead time of "0.00" read into the same
+    network as the plain file."""
+    plain = read_lsdm(_write(tmp_path, lsdm_xml([60.0] * 3)))
+    text = (lsdm_xml([60.0] * 3, routing_lead_time="0.00")
+            .replace("<lotSizingInstance ", '<lotSizingInstance xmlns="urn:lsdm" ', 1)
+            .replace('itemId="2"', 'itemId=" 2 "').replace('id="2"', 'id=" 2"'))
+    other = read_lsdm(_write(tmp_path, text, "variant.xml"))
+    for table in ("production", "products", "demand"):
+        assert other.table(table).equals(plain.table(table)), table
 
 
 def test_wrong_counts_and_unreadable_files(tmp_path):
@@ -142,6 +163,9 @@ def test_read_and_the_command_line_take_the_xml(tmp_path, capsys):
     assert main(["solve", str(f), "--model", "plan", "--setups", "--quiet"]) == 0
     out, err = capsys.readouterr()
     assert "objective 325" in out and "Traceback" not in out + err
+    assert main(["solve", str(f), "--model", "plan"]) == 0  # the LP: setups ignored, said so
+    out, err = capsys.readouterr()
+    assert "ignores without --setups" in err and "Traceback" not in out + err
     assert main(["solve", str(f), "--model", "design", "--setups"]) == 2
     out, err = capsys.readouterr()
     assert "--setups applies to --model plan" in out + err and "Traceback" not in out + err

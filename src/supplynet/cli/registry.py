@@ -90,7 +90,8 @@ def print_table(df, file=None) -> None:
 
 
 def read_any(path: str, orlib_capacity: float | None = None):
-    """An instance from a folder, instance.yaml, .xlsx workbook or OR-Library cap file."""
+    """An instance from a folder, instance.yaml, .xlsx workbook, OR-Library cap file or
+    LotSizingDataModel .xml lot-sizing file."""
     from ..io import read, read_orlib_cap
 
     p = Path(path)

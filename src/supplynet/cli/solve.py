@@ -64,6 +64,9 @@ def run_solve(args: argparse.Namespace) -> int:
     if args.setups:
         kwargs["setups"] = True
     if not args.quiet:
+        if args.model == "plan" and not args.setups and _has_setups(net):
+            print("note: the instance has setup costs or times, which a plan ignores "
+                  "without --setups", file=sys.stderr)
         print(f"solving {args.model} for {net.name!r} ...", flush=True)
     res = getattr(sn, args.model)(net, **kwargs)
     print(res.summary())
@@ -80,6 +83,12 @@ def run_solve(args: argparse.Namespace) -> int:
         print(f"no solution: {res.status}. {shorten(res.message)}", file=sys.stderr)
         return EXIT_TIME_LIMIT_NO_SOLUTION if res.status == "time_limit" else EXIT_NO_SOLUTION
     return EXIT_OK
+
+
+def _has_setups(net) -> bool:
+    """Does any production option have a setup cost or setup time?"""
+    prod = net.production
+    return any(c in prod and (prod[c].fillna(0) > 0).any() for c in ("setup_cost", "setup_time"))
 
 
 def prepare_out(folder: str | None) -> Path | None:

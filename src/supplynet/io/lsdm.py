@@ -20,7 +20,8 @@ no backlog or lost sales. It builds the same Network as ``supplynet.io.ttm.read_
 * ``demands/demand[@itemId]/quantities``: demand per period.
 
 b, st, sc and h must be the same in every period (the Network holds one value each);
-the capacity may vary (periods below the largest become outages of the plant). Anything
+the capacity may vary (periods below the largest become outages of the plant) but not
+be 0 (an outage would also stop the plant's deliveries in that period). Anything
 else the file declares in its ``problemClassification/features`` (backlogging, lost
 sales, lot-size limits, start-up costs, lead times, ...) is refused with an error naming
 it, so that no instance is read as a different problem.
@@ -69,7 +70,7 @@ def _series(path: Path, parent: ET.Element, tag: str, T: int, what: str) -> list
             raise _fail(path, f"{what}: expected a number, found {e.text!r}") from None
     if len(out) != T:
         raise _fail(path, f"{what}: expected {T} values (one per period), found {len(out)}")
-    bad = [x for x in out if not x >= 0]  # negative or NaN
+    bad = [x for x in out if not 0 <= x < float("inf")]  # negative, NaN or infinite
     if bad:
         raise _fail(path, f"{what}: {bad[0]:g} is not a number >= 0")
     return out
@@ -87,7 +88,7 @@ def _item_map(path: Path, parent: ET.Element, tag: str, ids: list[str], what: st
     """{item id: element} of the ``tag`` children of ``parent``, one per item."""
     got: dict[str, ET.Element] = {}
     for e in parent.findall(tag):
-        i = e.get("itemId")
+        i = (e.get("itemId") or "").strip()
         if i not in ids:
             raise _fail(path, f"{what} for unknown item {i!r}")
         if i in got:
@@ -103,7 +104,8 @@ def _check_features(path: Path, root: ET.Element) -> None:
     feats = root.find("problemClassification/features")
     if feats is None:
         return
-    on = [f for f in UNSUPPORTED_FEATURES if feats.get(f, "false").lower() == "true"]
+    on = [f for f in UNSUPPORTED_FEATURES  # xs:boolean: true/false or 1/0
+          if feats.get(f, "false").strip().lower() in ("true", "1")]
     if on:
         raise _fail(path, f"the instance declares {', '.join(on)}, which read_lsdm does not "
                           "read (single-machine lot sizing without them only)")
@@ -132,6 +134,9 @@ def read_lsdm(path: str | Path):
         raise _fail(path, "no such file") from None
     except (OSError, ET.ParseError) as e:
         raise _fail(path, f"cannot read as XML ({e})") from None
+    for e in root.iter():  # a default xmlns prefixes every tag with {uri}
+        if isinstance(e.tag, str) and e.tag.startswith("{"):
+            e.tag = e.tag.split("}", 1)[1]
     _check_features(path, root)
     sc = _one(path, root, "supplyChain")
     try:
@@ -146,16 +151,23 @@ def read_lsdm(path: str | Path):
         if e is not None and len(e):
             raise _fail(path, f"<{tag}> is not empty: only single-machine lot sizing of "
                               "independent items is read")
-    ids = [e.get("id") for e in sc.findall("items/item")]
-    if not ids or None in ids or len(set(ids)) != len(ids):
+    ids = [(e.get("id") or "").strip() for e in sc.findall("items/item")]
+    if not ids or "" in ids or len(set(ids)) != len(ids):
         raise _fail(path, "items must each have a distinct id")
     plant = _one(path, sc, "plants/plant")
     wc = _one(path, plant, "workCenters/workCenter")
     capacity = _series(path, _one(path, wc, "capacityConstraint"), "values", T, "capacity")
-    if max(capacity) <= 0:
-        raise _fail(path, "the capacity is 0 in every period")
+    closed = [t for t, c in enumerate(capacity, start=1) if c == 0]
+    if closed:  # as a plant outage, a period of no capacity would also stop deliveries
+        raise _fail(path, f"the capacity is 0 in period(s) {', '.join(map(str, closed[:10]))}; "
+                          "only periods with some capacity are read (the machine's stock "
+                          "could not be delivered in those periods)")
     for r in sc.findall("productionRoutings/productionRouting"):
-        if r.get("leadTime", "0").strip() not in ("0", "0.0"):
+        try:
+            lead = float(r.get("leadTime", "0"))
+        except ValueError:
+            lead = float("nan")
+        if lead != 0:
             raise _fail(path, f"item {r.get('itemId')}: production lead time "
                               f"{r.get('leadTime')} (only 0 is read)")
     dcs = {e.get("distributionCenterId") for e in sc.findall("demands/demand")}
@@ -185,7 +197,7 @@ def read_lsdm(path: str | Path):
             initial.append(float(iv.get("initialInventory", "0")))
         except ValueError:
             initial.append(-1.0)
-        if not initial[-1] >= 0:
+        if not 0 <= initial[-1] < float("inf"):
             raise _fail(path, f"item {i}: initialInventory {iv.get('initialInventory')!r} "
                               "is not a number >= 0")
         items.append([b, h, st, cost])

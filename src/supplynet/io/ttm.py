@@ -27,6 +27,11 @@ The Network built has the same optimum under ``plan(setups=True)``:
 * demand of ``D`` per item and period (periods with no demand have no row), in the
   customer class ``ttm``: lost sales, ``min_fill_rate`` 1 (every unit served, a hard
   row: TTM has no backlog) and a penalty of 1e6 per unit for completeness.
+
+``lot_sizing_network`` builds it, also for ``supplynet.io.lsdm`` files, which may add a
+capacity that varies by period (periods below the largest are outages of ``M`` with
+``capacity_factor`` = capacity / largest) and an initial stock per item (``stock`` rows
+at ``M``).
 """
 
 from __future__ import annotations
@@ -137,8 +142,9 @@ def lot_sizing_network(name: str, capacity: list[float], items: list[list[float]
 
     Args:
         name: the network's name.
-        capacity: capacity of the machine per period 1..T (time units). Periods below the
-            largest are outages of the plant with ``capacity_factor`` = capacity / largest.
+        capacity: capacity of the machine per period 1..T (time units), each > 0. Periods
+            below the largest are outages of the plant with ``capacity_factor`` = capacity /
+            largest (a factor 0 would also stop the plant's deliveries in that period).
         items: per item ``[b, h, st, sc]``: time per unit, holding cost per unit and period,
             setup time, setup cost.
         demand: ``demand[t][i]``, units of item i in period t + 1.

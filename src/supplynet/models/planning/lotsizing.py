@@ -196,8 +196,10 @@ class WarmRelaxation:
         h = self.h
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("presolve", "off")  # keeps the basis: the rows are few per round
-        h.setOptionValue("time_limit", so.time_limit if so.time_limit is not None
-                         else highspy.kHighsInf)
+        # HiGHS compares time_limit with the run time summed over every run() of this
+        # object (the first solve and the earlier rounds), so the limit is set past it
+        h.setOptionValue("time_limit", h.getRunTime() + so.time_limit
+                         if so.time_limit is not None else highspy.kHighsInf)
         if not run_highs(h, so.time_limit) or h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return False
         self.sol.x = np.asarray(h.getSolution().col_value, dtype=float)
@@ -215,8 +217,10 @@ def strengthen(built: Built, rounds: int, so_of: Callable[[], SolveOptions],
     ``constraints.add_ls_cuts``. At most ``rounds`` rounds of cuts; stops early when none
     is violated. The rounds re-solve the relaxation warm (``WarmRelaxation``). With
     ``drop_slack``, only the rows tight at the last relaxation go into the model (the
-    others would only slow the MIP's node LPs down). Returns (the last
-    relaxation, or None when it has no values; the number of rows put in the model).
+    others would only slow the MIP's node LPs down). When a re-solve stops short (the
+    time limit), every row added goes in and the relaxation returned is the one before.
+    Returns (the last relaxation solved, or None when it has no values; the number of rows
+    put in the model).
     """
     m, s = built.model, built.sets
     items = ls_items(s) if rounds > 0 else {}
@@ -235,9 +239,10 @@ def strengthen(built: Built, rounds: int, so_of: Callable[[], SolveOptions],
             cuts += new
             warm.add(items, new)
             if not warm.resolve(so_of()):
-                log.info("plan: (l,S) rounds stopped: the relaxation was not re-solved "
-                         "(time limit); the rows so far are kept")
-                drop_slack = False  # the last values are not the last relaxation's
+                log.info("plan: (l,S) rounds stopped: the relaxation with round %d's rows was "
+                         "not solved to optimality (time limit); every row added is kept",
+                         k + 1)
+                drop_slack = False  # the values are the previous relaxation's, not the last
                 break
     kept = cuts
     if drop_slack and cuts:
