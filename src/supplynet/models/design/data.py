@@ -14,7 +14,7 @@ import pandas as pd
 
 from ...geo import lane_distances
 from ...network import Network
-from ...views import bom_units
+from ...views import bom_children, bom_units
 from .._sets import records
 
 DECIDABLE = ("existing", "candidate")
@@ -133,21 +133,18 @@ def prepare(net: Network, carbon_price: float = 0.0) -> DesignData:
     levels["capacity"] = levels["capacity"] * T
     levels = levels.reset_index(drop=True)
 
-    bom_of: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    bom = net.table("bom")
-    for parent, comp, q in records(bom, ["parent", "component", "quantity"]):
-        bom_of[parent].append((comp, float(q)))
+    bom_of = bom_children(net)
     dem_by_p: dict[str, float] = defaultdict(float)
     for p, q in zip(demand["product"].tolist(), demand["quantity"].tolist(), strict=True):
         dem_by_p[p] += q
-    requirement = gross_requirements(dict(dem_by_p), dict(bom_of))
+    requirement = gross_requirements(dict(dem_by_p), bom_of)
 
     facilities = [n for n in nodes["id"].tolist()
                   if kind[n] in ("plant", "warehouse") and status[n] != "closed"]
     decided = [n for n in facilities if status[n] in DECIDABLE]
 
     data = DesignData(T, kind, status, nodes, arcs, lanes, demand, supply, production, levels,
-                      dict(bom_of), requirement, facilities, decided)
+                      bom_of, requirement, facilities, decided)
     data.lane_lookup = dict(zip(zip(lanes_t["origin"].tolist(), lanes_t["destination"].tolist(), strict=False),
                                 zip(lanes_t["distance"].tolist(), lanes_t["lead_time"].tolist(), strict=False), strict=False))
     index_arcs(data)
