@@ -83,9 +83,10 @@ def _constant(path: Path, values: list[float], what: str) -> float:
     return values[0]
 
 
-def _item_map(path: Path, parent: ET.Element, tag: str, ids: list[str], what: str
-              ) -> dict[str, ET.Element]:
-    """{item id: element} of the ``tag`` children of ``parent``, one per item."""
+def _item_map(path: Path, parent: ET.Element, tag: str, ids: list[str], what: str,
+              required: bool = True) -> dict[str, ET.Element]:
+    """{item id: element} of the ``tag`` children of ``parent``, one per item; with
+    ``required`` every item must have one (an item may have no demand)."""
     got: dict[str, ET.Element] = {}
     for e in parent.findall(tag):
         i = (e.get("itemId") or "").strip()
@@ -95,7 +96,7 @@ def _item_map(path: Path, parent: ET.Element, tag: str, ids: list[str], what: st
             raise _fail(path, f"{what} for item {i} given twice")
         got[i] = e
     missing = [i for i in ids if i not in got]
-    if missing and not tag.endswith("demand"):
+    if missing and required:
         raise _fail(path, f"no {what} for item(s) {', '.join(missing)}")
     return got
 
@@ -177,7 +178,7 @@ def read_lsdm(path: str | Path):
     prod = _item_map(path, sc, "productionCharacteristics/productionCharacteristic", ids,
                      "productionCharacteristic")
     inv = _item_map(path, sc, "inventories/inventory", ids, "inventory")
-    dem = _item_map(path, sc, "demands/demand", ids, "demand")
+    dem = _item_map(path, sc, "demands/demand", ids, "demand", required=False)
     items, initial, demand = [], [], [[0.0] * len(ids) for _ in range(T)]
     for k, i in enumerate(ids):
         pc, iv = prod[i], inv[i]
