@@ -22,6 +22,7 @@ commit 4f0dd51).
 
     python benchmarks/lotsizing_bench.py                        # every file found, all settings
     python benchmarks/lotsizing_bench.py --instances G53 --configs default,no_cuts
+    python benchmarks/lotsizing_bench.py --configs default --threads 2   # parallel tree search
 """
 
 from __future__ import annotations
@@ -101,14 +102,14 @@ def nodes(res) -> int | None:
         return None
 
 
-def run(name: str, path: Path, config: str, time_limit: float) -> dict:
+def run(name: str, path: Path, config: str, time_limit: float, threads: int = 1) -> dict:
     alias, n, T, best = PUBLISHED[name]
     net = read_instance(path)
     opts = CONFIGS[config]
     plain, _ = lp_bound(net, {**opts, "lot_sizing_cut_rounds": 0})
     root, rows = lp_bound(net, opts)
     t0 = time.perf_counter()
-    res = sn.plan(net, setups=True, time_limit=time_limit, **opts)
+    res = sn.plan(net, setups=True, time_limit=time_limit, threads=threads, **opts)
     seconds = time.perf_counter() - t0
     obj = res.objective
     return {"instance": f"{name} ({alias})", "size": f"{n}x{T}", "setting": config,
@@ -129,6 +130,9 @@ def main() -> None:
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help=f"comma-separated settings among {', '.join(CONFIGS)}")
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="HiGHS threads of the MIP solve (HiGHS >= 1.15 searches the tree in "
+                    "parallel with more than one)")
     a = ap.parse_args()
     folder = data_dir(a.data)
     names = a.instances.split(",") if a.instances else list(PUBLISHED)
@@ -143,7 +147,7 @@ def main() -> None:
         if p is None:
             continue
         for cfg in a.configs.split(","):
-            r = run(nm, p, cfg, a.time_limit)
+            r = run(nm, p, cfg, a.time_limit, a.threads)
             print(f"| {r['instance']} | {r['size']} | {cfg} | {r['published']:,.0f} | "
                   f"{fmt(r['objective'], ',.0f')} | {'yes' if r['matches'] else 'no'} | "
                   f"{fmt(r['lp'], ',.0f')} | {fmt(r['lp_ls'], ',.0f')} | {r['rows']:,} | "

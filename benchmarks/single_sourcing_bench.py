@@ -25,6 +25,7 @@ ours, seeded; the published Holmberg files are not in this repository).
     python benchmarks/single_sourcing_bench.py                 # orlib + generated
     python benchmarks/single_sourcing_bench.py --generated     # generated only
     python benchmarks/single_sourcing_bench.py --time-limit 60
+    python benchmarks/single_sourcing_bench.py --generated --threads 2   # both ways on 2 threads
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def parse(text: str):
     return s, f, d, c
 
 
-def textbook(text: str, time_limit: float) -> tuple[float, str, float, float]:
+def textbook(text: str, time_limit: float, threads: int = 1) -> tuple[float, str, float, float]:
     """(objective, status, gap, seconds) of the textbook MIP in highspy, build included."""
     t0 = time.perf_counter()
     s, f, d, c = parse(text)
@@ -87,7 +88,7 @@ def textbook(text: str, time_limit: float) -> tuple[float, str, float, float]:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", 1e-6)
-    h.setOptionValue("threads", 1)
+    h.setOptionValue("threads", int(threads))
     cost = np.concatenate([f, c.ravel()])
     lp = highspy.HighsLp()
     lp.num_col_ = ny + nx
@@ -131,11 +132,11 @@ def textbook(text: str, time_limit: float) -> tuple[float, str, float, float]:
     return info.objective_function_value, status, info.mip_gap, time.perf_counter() - t0
 
 
-def ours(path: Path, time_limit: float) -> tuple[float, str, float, float]:
+def ours(path: Path, time_limit: float, threads: int = 1) -> tuple[float, str, float, float]:
     t0 = time.perf_counter()
     net = sn.read_orlib_cap(path)
     res = sn.design(net, single_sourcing="customer", time_limit=time_limit, mip_gap=1e-6,
-                    threads=1)
+                    threads=threads)
     return res.objective, res.status, res.gap, time.perf_counter() - t0
 
 
@@ -144,6 +145,7 @@ def main() -> None:
     ap.add_argument("--generated", action="store_true", help="generated instances only")
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve (60)")
     ap.add_argument("--seeds", type=int, default=3, help="generated instances per ratio (3)")
+    ap.add_argument("--threads", type=int, default=1, help="HiGHS threads, both ways (1)")
     args = ap.parse_args()
     cases: list[tuple[str, str]] = []
     if not args.generated and ORLIB.is_dir():
@@ -159,8 +161,8 @@ def main() -> None:
         for name, text in cases:
             path = Path(tmp) / f"{name}.txt"
             path.write_text(text)
-            a = ours(path, args.time_limit)
-            b = textbook(text, args.time_limit)
+            a = ours(path, args.time_limit, args.threads)
+            b = textbook(text, args.time_limit, args.threads)
             print(f"| {name} | {a[0]:,.3f} | {a[1]} | {a[2]:.2e} | {a[3]:.1f} | {b[0]:,.3f} "
                   f"| {b[1]} | {b[2]:.2e} | {b[3]:.1f} | {a[3] / b[3]:.2f} |", flush=True)
 

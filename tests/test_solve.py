@@ -275,3 +275,41 @@ def test_a_result_without_start_values_is_no_start():
     assert start_values(lp) == {}
     again = sn.plan(juice, mip_start=lp)
     assert again.objective == pytest.approx(lp.objective, rel=1e-9)
+
+
+def test_the_hand_off_counts_against_the_time_limit(monkeypatch):
+    """HiGHS gets the limit less the time spent compiling and handing the model over: a
+    hand-off that takes 0.3 s of a 1 s limit leaves HiGHS at most 0.7 s."""
+    import time
+
+    import supplynet.solve as solve_mod
+
+    slow_pass = solve_mod.pass_model
+
+    def pass_model(h, cm):
+        time.sleep(0.3)
+        slow_pass(h, cm)
+
+    limits = []
+    real_run = solve_mod.run_highs
+
+    def run_highs(h, time_limit):
+        limits.append((time_limit, h.getOptionValue("time_limit")[1]))
+        return real_run(h, time_limit)
+
+    monkeypatch.setattr(solve_mod, "pass_model", pass_model)
+    monkeypatch.setattr(solve_mod, "run_highs", run_highs)
+    sol = solve_model(transport_lp(), SolveOptions(time_limit=1.0))
+    assert sol.objective == pytest.approx(60.0)
+    (given, option), = limits
+    assert given == option and given <= 0.7
+
+
+def test_a_reserve_is_kept_back_from_a_step():
+    from supplynet.solve import MIN_STEP_SECONDS, Deadline
+
+    clock = Deadline(10.0, start=0.0)  # started at perf_counter 0: long spent
+    assert clock.options(SolveOptions(), reserve=2.0).time_limit == MIN_STEP_SECONDS
+    fresh = Deadline(10.0)
+    assert fresh.options(SolveOptions(), reserve=2.0).time_limit == pytest.approx(8.0, abs=0.05)
+    assert Deadline(None).options(SolveOptions(), reserve=2.0).time_limit is None

@@ -54,8 +54,8 @@ class Deadline:
     diagnosis): each step asks the deadline what is left instead of doing its own arithmetic.
     """
 
-    def __init__(self, seconds: float | None):
-        self.t0 = time.perf_counter()
+    def __init__(self, seconds: float | None, start: float | None = None):
+        self.t0 = time.perf_counter() if start is None else start  # perf_counter seconds
         self.limit = seconds
 
     @classmethod
@@ -77,9 +77,13 @@ class Deadline:
         """Seconds for a step: ``share`` of the time limit, at most ``cap`` (``cap`` without one)."""
         return cap if self.limit is None else min(cap, share * self.limit)
 
-    def options(self, options: SolveOptions, floor: float = MIN_STEP_SECONDS) -> SolveOptions:
-        """``options`` with the time limit cut to what is left (at least ``floor`` seconds)."""
-        return options if self.limit is None else options.replace(time_limit=self.left(floor))
+    def options(self, options: SolveOptions, floor: float = MIN_STEP_SECONDS,
+                reserve: float = 0.0) -> SolveOptions:
+        """``options`` with the time limit cut to what is left less ``reserve`` seconds (kept
+        for the work after the step, e.g. reading the result tables), at least ``floor``."""
+        if self.limit is None:
+            return options
+        return options.replace(time_limit=max(floor, self.left() - reserve))
 
 
 @dataclass
@@ -239,13 +243,16 @@ def solve_compiled(cm: CompiledModel, options: SolveOptions, model: pyo.Concrete
                    t0: float | None = None) -> Solution:
     """Hand a compiled model to HiGHS, solve and read back (``t0``: when the hand-off began)."""
     t0 = time.perf_counter() if t0 is None else t0
+    deadline = Deadline(options.time_limit, start=t0)  # compiling and hand-off count too
     h = make_highs(options)
     with PauseGC():
         pass_model(h, cm)
     _set_start(h, cm, start_values(options.mip_start))
     t1 = time.perf_counter()
-    deadline = Deadline(options.time_limit)
-    if not run_highs(h, options.time_limit):
+    limit = deadline.left(floor=MIN_STEP_SECONDS)
+    if limit is not None:
+        h.setOptionValue("time_limit", limit)
+    if not run_highs(h, limit):
         return _abandoned(cm, t1 - t0, time.perf_counter() - t1)
     status = h.getModelStatus()
     if status == _MS.kUnboundedOrInfeasible and options.presolve:

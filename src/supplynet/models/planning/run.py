@@ -69,7 +69,8 @@ def solve_plan(net, o: PlanOptions, so: SolveOptions, deadline: Deadline) -> Res
                  "setups on" if start else "")
         if start:
             so = so.replace(mip_start=start)
-    sol = solve_model(built.model, deadline.options(so))
+    # the result tables are read from the sets the build walked: keep the build's time for them
+    sol = solve_model(built.model, deadline.options(so, reserve=build_seconds))
     if log.isEnabledFor(logging.INFO):
         log.info("plan: %s", solve_line(sol))
     sol.solve_seconds += relax_seconds
